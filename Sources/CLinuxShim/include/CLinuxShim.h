@@ -1,0 +1,16 @@
+#ifndef CLINUXSHIM_H
+#define CLINUXSHIM_H
+/* GNU-only Linux interfaces that Swift's Glibc module (built without _GNU_SOURCE) does not export. */
+#include <sys/types.h>
+#include <time.h>
+
+/* fcntl(fd, F_SETPIPE_SZ, size): enlarge a pipe; returns the new size or -1. */
+int clinux_set_pipe_size(int fd, int size);
+/* renameat2 with RENAME_NOREPLACE: fails with EEXIST instead of replacing. */
+int clinux_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+/* strftime wrapper: Swift cannot pass a struct tm's tm_zone pointer through safely in all cases. */
+size_t clinux_strftime(char *out, size_t max, const char *format, const struct tm *tm);
+/* strptime is declared only with _XOPEN_SOURCE / _GNU_SOURCE. Returns a pointer past the parsed text, or NULL. */
+const char *clinux_strptime(const char *s, const char *format, struct tm *tm);
+
+#endif

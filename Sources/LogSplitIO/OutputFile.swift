@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LogSplitCore
+
+/// One log file the splitter writes: its period, its descriptor, and the lines waiting to be written.
+///
+/// Normal path: whole lines are written straight from the read buffer (or from a small staging buffer
+/// when lines are routed per site or per line time), one `write` per file per read.
+/// Fault path: when a write or an open fails, the unwritten bytes move into `pending` (bounded by the
+/// shared `PendingBudget`), the first failure of an episode is reported once with the path and error,
+/// and the splitter retries with back-off (1 s doubling to 30 s). When the budget is full, new lines are
+/// dropped and counted (the oldest are kept: a torn line's remainder is always at the head and is written
+/// first when the file accepts data again). The file is never truncated.
+final class OutputFile {
+    let site: Int
+    let path: String
+    let periodStart: Int
+    let nextStart: Int
+    /// From this instant on, lines arriving now go to the next period's file.
+    let switchAt: Int
+    /// When the file is closed by the timer (switchAt, plus the late window in line-time mode).
+    let closeAt: Int
+
+    var fd: Int32 = -1
+    var lastUse: UInt64 = 0
+    var linked = false
+
+    // Staging for routed modes: lines copied here, written once per read.
+    var staging: UnsafeMutableRawBufferPointer? = nil
+    var stagedBytes = 0
+    var stagedLines = 0
+    var touched = false
+
+    // Fault state.
+    var pending: [UInt8] = []
+    var pendingHead = 0
+    var pendingLines = 0
+    var faultSince: Int? = nil
+    var nextRetry = 0
+    var backoff = 1
+    var episodeDroppedLines = 0
+    var episodeDroppedBytes = 0
+
+    init(site: Int, path: String, periodStart: Int, nextStart: Int, switchAt: Int, closeAt: Int) {
+        self.site = site
+        self.path = path
+        self.periodStart = periodStart
+        self.nextStart = nextStart
+        self.switchAt = switchAt
+        self.closeAt = closeAt
+    }
+
+    deinit {
+        staging?.deallocate()
+        if fd >= 0 { close(fd) }
+    }
+
+    var pendingCount: Int { pending.count - pendingHead }
+    var hasPending: Bool { pendingCount > 0 }
+    var inFault: Bool { faultSince != nil }
+
+    static let stagingCapacity = 64 << 10
+
+    /// Copies a line into the staging buffer, writing the buffer out first when it is full.
+    @inline(__always)
+    func stage(_ line: UnsafeRawBufferPointer, splitter: Splitter) {
+        if staging == nil {
+            staging = .allocate(byteCount: Self.stagingCapacity, alignment: 16)
+        }
+        if stagedBytes + line.count > Self.stagingCapacity {
+            flushStaging(splitter: splitter)
+            if line.count > Self.stagingCapacity {
+                splitter.deliver(line, lines: 1, to: self)
+                return
+            }
+        }
+        if !touched {
+            touched = true
+            splitter.touchedFiles.append(self)
+        }
+        let buffer = staging.unsafelyUnwrapped
+        (buffer.baseAddress.unsafelyUnwrapped + stagedBytes).copyMemory(from: line.baseAddress!, byteCount: line.count)
+        stagedBytes += line.count
+        stagedLines += 1
+    }
+
+    func flushStaging(splitter: Splitter) {
+        guard stagedBytes > 0, let buffer = staging else { return }
+        let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: stagedBytes)
+        let lines = stagedLines
+        stagedBytes = 0
+        stagedLines = 0
+        splitter.deliver(bytes, lines: lines, to: self)
+    }
+
+    /// Writes all of `bytes`; returns how many were written before an error (errno is left set).
+    func writeAll(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return offset
+            }
+            if n == 0 {
+                errno = EIO
+                return offset
+            }
+            offset += n
+        }
+        return offset
+    }
+
+    func appendPending(_ bytes: UnsafeRawBufferPointer, lines: Int) {
+        if pendingHead > 0 && pendingHead * 2 >= pending.count {
+            pending.removeFirst(pendingHead)
+            pendingHead = 0
+        }
+        pending.append(contentsOf: bytes)
+        pendingLines += lines
+    }
+
+    func consumePending(_ count: Int, lines: Int) {
+        pendingHead += count
+        pendingLines -= lines
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: false)
+            pendingHead = 0
+            pendingLines = 0
+        }
+    }
+
+    func closeDescriptor() {
+        if fd >= 0 {
+            close(fd)  // also releases the shared flock: the dumper may take the file now
+            fd = -1
+        }
+    }
+}
+
+/// The bound on bytes held in memory for files that cannot be written, shared by all files.
+final class PendingBudget {
+    let limit: Int
+    var used = 0
+    init(limit: Int) { self.limit = limit }
+}

@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LogSplitCore
+
+/// A trusted directory below which every path is walked without following symlinks.
+///
+/// The log folders are writable from inside containers while logsplit runs as root. Below the root each
+/// directory is opened with `openat(O_DIRECTORY|O_NOFOLLOW)` and created with `mkdirat`; files are opened
+/// with `O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC` and must be regular files. Whatever a container planted where a
+/// directory or log file belongs (symlink, dangling symlink, fifo, socket, device, or a directory in place
+/// of the file) is renamed aside to `<name>.refused-<kind>-<unixtime>`, reported, and replaced by a real
+/// directory or file created with `O_EXCL`, so the lines are kept and nothing is written through it.
+public struct SafeTree: Sendable {
+    /// The trusted root as given (it may itself be reached through symlinks: it is the operator's).
+    public let root: String
+    public let fileMode: mode_t = 0o664
+    public let directoryMode: mode_t = 0o775
+
+    public init(root: String) {
+        self.root = root == "/" ? "/" : (root.hasSuffix("/") ? String(root.dropLast()) : root)
+    }
+
+    /// Creates the root (and its parents, following the operator's own symlinks) if it does not exist.
+    public func ensureRoot() throws(SystemError) {
+        var path = root.hasPrefix("/") ? "/" : ""
+        for component in root.split(separator: "/") where component != "." {
+            path += (path.isEmpty || path.hasSuffix("/")) ? String(component) : "/" + component
+            if mkdir(path, directoryMode) != 0 && errno != EEXIST { throw SystemError("create directory", path: path) }
+        }
+        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open the trusted root directory", path: root) }
+        close(fd)
+    }
+
+    /// The components of `path` below the root, or nil when `path` is not strictly below it or contains
+    /// `.`/`..`/empty components (a rendered template never should; a hostile value must not escape).
+    public func relativeComponents(of path: String) -> [String]? {
+        let rest: Substring
+        if root == "." {
+            guard !path.hasPrefix("/") else { return nil }
+            rest = path.hasPrefix("./") ? path.dropFirst(2) : Substring(path)
+        } else if root == "/" {
+            guard path.hasPrefix("/") else { return nil }
+            rest = path.dropFirst()
+        } else {
+            guard path.hasPrefix(root + "/") else { return nil }
+            rest = path.dropFirst(root.count + 1)
+        }
+        let components = rest.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard !components.isEmpty, !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            return nil
+        }
+        return components
+    }
+
+    /// Opens (creating as needed) the directory that holds `path` and returns its descriptor and the file's name.
+    /// `refused` is told about each planted object moved aside.
+    public func openParent(of path: String, refused: (String) -> Void) throws(SystemError) -> (dirfd: Int32, name: String) {
+        guard let components = relativeComponents(of: path) else {
+            throw SystemError("write outside the trusted root \(root):", path: path, code: EXDEV)
+        }
+        var fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open the trusted root directory", path: root) }
+        var walked = root
+        for component in components.dropLast() {
+            walked += "/" + component
+            var next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0 && errno == ENOENT {
+                if mkdirat(fd, component, directoryMode) != 0 && errno != EEXIST {
+                    let e = errno
+                    close(fd)
+                    throw SystemError("create directory", path: walked, code: e)
+                }
+                next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
+            if next < 0 && (errno == ELOOP || errno == ENOTDIR) {
+                // Something that is not a real directory stands where one belongs: move it aside.
+                if let moved = moveAside(dirfd: fd, name: component, displayPath: walked) { refused(moved) }
+                if mkdirat(fd, component, directoryMode) != 0 && errno != EEXIST {
+                    let e = errno
+                    close(fd)
+                    throw SystemError("create directory", path: walked, code: e)
+                }
+                next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
+            if next < 0 {
+                let e = errno
+                close(fd)
+                throw SystemError("open directory", path: walked, code: e)
+            }
+            close(fd)
+            fd = next
+        }
+        return (fd, components.last!)
+    }
+
+    /// Opens `path` for appending, creating it, refusing anything but a regular file.
+    public func openForAppend(_ path: String, refused: (String) -> Void) throws(SystemError) -> Int32 {
+        let (dirfd, name) = try openParent(of: path, refused: refused)
+        defer { close(dirfd) }
+        for attempt in 0..<3 {
+            var st = stat()
+            if fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+                if let moved = moveAside(dirfd: dirfd, name: name, displayPath: path) { refused(moved) }
+            }
+            let flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (attempt > 0 ? O_EXCL : 0)
+            let fd = openat(dirfd, name, flags, fileMode)
+            if fd < 0 {
+                let e = errno
+                if e == ELOOP || e == ENXIO || e == EISDIR || e == EEXIST || e == ENOTDIR { continue }  // raced: look again
+                throw SystemError("open log file", path: path, code: e)
+            }
+            if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+                _ = fcntl(fd, F_SETFL, O_WRONLY | O_APPEND)  // back to blocking writes
+                return fd
+            }
+            close(fd)
+        }
+        throw SystemError("open log file (something keeps replacing it)", path: path, code: ELOOP)
+    }
+
+    /// Renames a planted object aside; returns a message naming it, or nil if it vanished meanwhile.
+    func moveAside(dirfd: Int32, name: String, displayPath: String) -> String? {
+        var st = stat()
+        guard fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        let kind: String
+        switch st.st_mode & S_IFMT {
+        case S_IFLNK: kind = "symlink"
+        case S_IFIFO: kind = "fifo"
+        case S_IFSOCK: kind = "socket"
+        case S_IFCHR, S_IFBLK: kind = "device"
+        case S_IFDIR: kind = "directory"
+        case S_IFREG: kind = "file"
+        default: kind = "object"
+        }
+        var detail = ""
+        if kind == "symlink" {
+            var target = [CChar](repeating: 0, count: 4096)
+            let n = readlinkat(dirfd, name, &target, target.count - 1)
+            if n >= 0 { detail = " pointing to '" + String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) + "'" }
+        }
+        let aside = "\(name).refused-\(kind)-\(time(nil))"
+        guard renameat(dirfd, name, dirfd, aside) == 0 else {
+            return "refused a \(kind)\(detail) at \(displayPath) and could not move it aside: \(String(cString: strerror(errno)))"
+        }
+        return "refused a \(kind)\(detail) at \(displayPath): moved it aside to \(aside) and created a real one; nothing was written through it"
+    }
+}

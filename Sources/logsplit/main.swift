@@ -1,0 +1,49 @@
+import ArgumentParser
+import LogSplitCore
+import LogSplitIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Entry point: parse like cronolog (usage errors exit 1), then run the splitter on stdin.
+let diagnostics = StandardErrorDiagnostics()
+let arguments = Array(CommandLine.arguments.dropFirst())
+let command: LogSplitCommand
+do {
+    command = try LogSplitCommand.parse(arguments)
+} catch {
+    let code = LogSplitCommand.exitCode(for: error)
+    let message = LogSplitCommand.fullMessage(for: error)
+    if code == .success {
+        print(message)
+        exit(0)
+    }
+    diagnostics.report(message + "\nUsage: logsplit [options] TEMPLATE (see logsplit --help)")
+    exit(1)
+}
+if command.printVersion {
+    print("logsplit version \(LogSplitCommand.version)")
+    exit(0)
+}
+let configuration: SplitterConfiguration
+do {
+    let (made, warnings) = try command.makeConfiguration(now: Int(time(nil)))
+    configuration = made
+    for warning in warnings { diagnostics.report(warning) }
+} catch {
+    diagnostics.report("\(error)\nUsage: logsplit [options] TEMPLATE (see logsplit --help)")
+    exit(1)
+}
+
+var debug: (any Diagnostics)? = nil
+if let debugFile = command.debugFile {
+    if debugFile == "-" {
+        debug = StandardErrorDiagnostics(prefix: "logsplit debug")
+    } else {
+        debug = FileDiagnostics(path: debugFile)
+    }
+}
+SignalState.install(drainTimeout: configuration.drainTimeout)
+let splitter = Splitter(configuration: configuration, diagnostics: diagnostics, debug: debug)
+exit(splitter.run(input: 0).rawValue)
