@@ -91,13 +91,19 @@ public final class Splitter {
 
     /// Reads `input` until EOF (or the drain deadline after SIGTERM), writing every line; returns the exit status.
     public func run(input: Int32) -> ExitStatus {
+        _ = clinux_set_pipe_size(input, 1 << 20)  // absorb bursts so Apache children do not block (pipes only)
+        return run { buffer in read(input, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Runs the loop over any byte source: `read` fills the buffer it is given and returns the byte count,
+    /// 0 at EOF, or -1 with errno set (EINTR after a signal). Tests drip-feed input and step the clock with it.
+    public func run(read: (UnsafeMutableRawBufferPointer) -> Int) -> ExitStatus {
         do {
             try tree.ensureRoot()
         } catch {
             diagnostics.report("\(error); create it or pass --root with a directory logsplit can use")
             return .rootUnavailable
         }
-        _ = clinux_set_pipe_size(input, 1 << 20)  // absorb bursts so Apache children do not block (pipes only)
         let capacity = max(configuration.readBufferSize, 4096)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         defer { buffer.deallocate() }
@@ -119,7 +125,7 @@ public final class Splitter {
             serviceTimers()
             armTimer(drainDeadline: drainDeadline)
 
-            let n = read(input, buffer.baseAddress! + used, capacity - used)
+            let n = read(UnsafeMutableRawBufferPointer(start: buffer.baseAddress! + used, count: capacity - used))
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 diagnostics.report("cannot read standard input: \(String(cString: strerror(errno)))")
