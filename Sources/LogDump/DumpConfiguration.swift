@@ -1,0 +1,253 @@
+import LogCompression
+import LogSplitCore
+import TOMLKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything `logdump` needs to know, with the defaults documented in `Config/logdump.toml`.
+public struct DumpConfiguration: Sendable {
+    // [general]
+    public var host: String = DumpConfiguration.systemHostName()
+    public var stateDirectory: String = "/var/lib/logdump"
+    /// Files compressed at once; 0 = the number of cores.
+    public var workers: Int = 0
+
+    // [sources]
+    public var roots: [String] = ["/data/containers/{container}/weblogs/{site}"]
+    public var template: String = "access_log.%Y%m%d%H"
+    public var timeZone: String? = nil
+    public var period: String = ""
+    public var graceSeconds: Int = 600
+    public var quietSeconds: Int = 120
+
+    // [compression]
+    public var format: CompressionFormat = .zstd
+    public var level: Int? = nil
+    /// zstd threads per file; 0 = automatic (the cores left over when fewer files than workers are open).
+    public var threads: Int = 0
+
+    // [destination]
+    public var destinationType: String = "directory"
+    public var destinationPath: String = "/srv/weblogs-archive"
+    public var keyTemplate: String = "{host}/{container}/{site}/%Y/%m/%d/{name}.{ext}"
+
+    // [retention]
+    public var keepCompressedHours: Int = 0
+
+    // [metrics]
+    public var metricsTextfile: String = ""
+
+    public init() {}
+
+    public var effectiveLevel: Int { level ?? format.defaultLevel }
+    public var effectiveWorkers: Int { workers > 0 ? workers : max(1, Self.coreCount()) }
+    public var zone: CivilTimeZone { CivilTimeZone(identifier: timeZone) }
+
+    public static func coreCount() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    public static func systemHostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
+    }
+
+    /// The rotation period of the files: the `period` key, else the one the template implies.
+    public func rotationPeriod() throws(ConfigProblem) -> RotationPeriod {
+        let parsed: Template
+        do { parsed = try Template(template) } catch {
+            throw ConfigProblem(key: "sources.template", message: error.description)
+        }
+        if period.isEmpty {
+            return RotationPeriod(unit: parsed.inferredPeriodicity, multiple: 1, weeksStartOnMonday: parsed.weeksStartOnMonday)
+        }
+        do {
+            let spec = try DurationSpec(parsing: period).validatedAsPeriod(original: period)
+            return RotationPeriod(unit: spec.unit, multiple: spec.count, weeksStartOnMonday: parsed.weeksStartOnMonday)
+        } catch {
+            throw ConfigProblem(key: "sources.period", message: error.description)
+        }
+    }
+
+    /// Every problem in the settings, key by key; empty when the configuration can be used.
+    public func problems() -> [ConfigProblem] {
+        var found: [ConfigProblem] = []
+        func check(_ ok: Bool, _ key: String, _ message: @autoclosure () -> String) {
+            if !ok { found.append(ConfigProblem(key: key, message: message())) }
+        }
+        check(!host.isEmpty && host.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") }, "general.host",
+              "'\(host)' is not usable in a destination key: printable ASCII without '/' or spaces")
+        check(stateDirectory.hasPrefix("/"), "general.state_directory", "'\(stateDirectory)' must be an absolute path")
+        check(workers >= 0 && workers <= 1024, "general.workers", "\(workers) is out of range 0...1024 (0 = the core count)")
+        check(!roots.isEmpty, "sources.roots", "no roots given: list directories such as /data/containers/{container}/weblogs/{site}")
+        for root in roots {
+            do { _ = try RootPattern(root) } catch { found.append(error) }
+        }
+        var templateUsable = true
+        do {
+            let parsed = try Template(template)
+            if parsed.inferredPeriodicity == .once {
+                found.append(ConfigProblem(key: "sources.template",
+                    message: "'\(template)' has no time conversion, so its files never close: use e.g. access_log.%Y%m%d%H"))
+                templateUsable = false
+            }
+            if template.hasPrefix("/") || template.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
+                found.append(ConfigProblem(key: "sources.template",
+                    message: "'\(template)' must be relative to each root, without '.' or '..' components"))
+                templateUsable = false
+            }
+        } catch {
+            found.append(ConfigProblem(key: "sources.template", message: error.description))
+            templateUsable = false
+        }
+        if templateUsable {
+            do { _ = try rotationPeriod() } catch { found.append(error) }
+        }
+        if let timeZone {
+            check(!timeZone.isEmpty && !timeZone.contains("\0"), "sources.time_zone", "'\(timeZone)' is not a TZ value")
+        }
+        check(graceSeconds >= 0, "sources.grace", "must not be negative")
+        check(quietSeconds >= 0, "sources.quiet", "must not be negative")
+        if let level {
+            check(format.levels.contains(level), "compression.level",
+                  "\(level) is out of range \(format.levels.lowerBound)...\(format.levels.upperBound) for \(format)")
+        }
+        check(threads >= 0 && threads <= 256, "compression.threads", "\(threads) is out of range 0...256 (0 = automatic)")
+        check(destinationType == "directory", "destination.type",
+              "'\(destinationType)' is not supported yet: use \"directory\" (a local disk or a mounted NFS share)")
+        check(destinationPath.hasPrefix("/"), "destination.path", "'\(destinationPath)' must be an absolute path")
+        do { _ = try KeyTemplate(keyTemplate) } catch { found.append(error) }
+        check(keepCompressedHours >= 0, "retention.keep_compressed_hours", "must not be negative")
+        check(metricsTextfile.isEmpty || metricsTextfile.hasPrefix("/"), "metrics.textfile",
+              "'\(metricsTextfile)' must be an absolute path (or empty to disable)")
+        return found
+    }
+
+    // MARK: - TOML
+
+    /// Reads a TOML document; unknown keys and wrong types are problems, reported together.
+    public static func parse(toml text: String) -> (DumpConfiguration, [ConfigProblem]) {
+        var config = DumpConfiguration()
+        var problems: [ConfigProblem] = []
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            return (config, [ConfigProblem(key: "(file)",
+                message: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")])
+        } catch {
+            return (config, [ConfigProblem(key: "(file)", message: "not valid TOML: \(error)")])
+        }
+        let known: [String: Set<String>] = [
+            "general": ["host", "state_directory", "workers"],
+            "sources": ["roots", "template", "time_zone", "period", "grace", "quiet"],
+            "compression": ["format", "level", "threads"],
+            "destination": ["type", "path", "key"],
+            "retention": ["keep_compressed_hours"],
+            "metrics": ["textfile"],
+        ]
+        for section in root.keys {
+            guard let keys = known[section] else {
+                problems.append(ConfigProblem(key: section, message: "unknown section (known: \(known.keys.sorted().joined(separator: ", ")))"))
+                continue
+            }
+            guard let table = root[section]?.table else {
+                problems.append(ConfigProblem(key: section, message: "must be a table: write [\(section)]"))
+                continue
+            }
+            for key in table.keys where !keys.contains(key) {
+                problems.append(ConfigProblem(key: "\(section).\(key)", message: "unknown key (known: \(keys.sorted().joined(separator: ", ")))"))
+            }
+        }
+        func value(_ section: String, _ key: String) -> (any TOMLValueConvertible)? {
+            root[section]?.table?[key]
+        }
+        func string(_ section: String, _ key: String, _ apply: (String) -> Void) {
+            guard let v = value(section, key) else { return }
+            if let s = v.string { apply(s) } else { problems.append(ConfigProblem(key: "\(section).\(key)", message: "must be a string")) }
+        }
+        func int(_ section: String, _ key: String, _ apply: (Int) -> Void) {
+            guard let v = value(section, key) else { return }
+            if let i = v.int { apply(i) } else { problems.append(ConfigProblem(key: "\(section).\(key)", message: "must be an integer")) }
+        }
+        func duration(_ section: String, _ key: String, _ apply: (Int) -> Void) {
+            guard let v = value(section, key) else { return }
+            if let s = v.string {
+                do { apply(try parseDuration(s)) } catch { problems.append(ConfigProblem(key: "\(section).\(key)", message: error.message)) }
+            } else if let i = v.int {
+                apply(i)
+            } else {
+                problems.append(ConfigProblem(key: "\(section).\(key)", message: "must be a duration such as \"10min\" or a number of seconds"))
+            }
+        }
+        string("general", "host") { config.host = $0 }
+        string("general", "state_directory") { config.stateDirectory = $0 }
+        int("general", "workers") { config.workers = $0 }
+        if let v = value("sources", "roots") {
+            if let array = v.array {
+                var roots: [String] = []
+                for item in array {
+                    if let s = item.string { roots.append(s) } else {
+                        problems.append(ConfigProblem(key: "sources.roots", message: "every root must be a string"))
+                    }
+                }
+                config.roots = roots
+            } else if let s = v.string {
+                config.roots = [s]
+            } else {
+                problems.append(ConfigProblem(key: "sources.roots", message: "must be an array of strings"))
+            }
+        }
+        string("sources", "template") { config.template = $0 }
+        string("sources", "time_zone") { config.timeZone = $0.isEmpty ? nil : $0 }
+        string("sources", "period") { config.period = $0 }
+        duration("sources", "grace") { config.graceSeconds = $0 }
+        duration("sources", "quiet") { config.quietSeconds = $0 }
+        string("compression", "format") {
+            if let f = CompressionFormat(rawValue: $0) { config.format = f } else {
+                problems.append(ConfigProblem(key: "compression.format", message: "'\($0)' is not one of: zstd, gzip"))
+            }
+        }
+        int("compression", "level") { config.level = $0 == 0 ? nil : $0 }
+        int("compression", "threads") { config.threads = $0 }
+        string("destination", "type") { config.destinationType = $0 }
+        string("destination", "path") { config.destinationPath = $0 }
+        string("destination", "key") { config.keyTemplate = $0 }
+        int("retention", "keep_compressed_hours") { config.keepCompressedHours = $0 }
+        string("metrics", "textfile") { config.metricsTextfile = $0 }
+        return (config, problems)
+    }
+
+    /// `10min`, `1hour`, `30sec`, `0`, or a bare number of seconds.
+    public static func parseDuration(_ text: String) throws(ConfigProblem) -> Int {
+        let trimmed = text.trimmingSpaces
+        if let seconds = Int(trimmed), seconds >= 0 { return seconds }
+        do {
+            return try DurationSpec(parsing: trimmed).seconds
+        } catch {
+            throw ConfigProblem(key: "", message: "'\(text)' is not a duration: write e.g. 30sec, 10min, 1hour")
+        }
+    }
+}
+
+/// One thing wrong with the configuration: which key, and what to do about it.
+public struct ConfigProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+    public var description: String { "\(key): \(message)" }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = self[...]
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,92 @@
+import LogCompression
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Compresses part of an open file into a new file, and checks a compressed file against its source checksum.
+public struct FileCompressor: Sendable {
+    public var format: CompressionFormat
+    public var level: Int
+    /// zstd threads (0 = on the calling thread).
+    public var threads: Int
+    /// Test hook: pause this long after each 64 KiB read, so a crash test can land a kill mid-compression.
+    public var delayMicroseconds: UInt32 = 0
+
+    public init(format: CompressionFormat, level: Int, threads: Int) {
+        self.format = format
+        self.level = level
+        self.threads = threads
+    }
+
+    public struct Result: Sendable {
+        /// Source bytes read (fewer than asked when the file shrank while read).
+        public var source: ContentChecksum
+        public var compressedSize: Int
+    }
+
+    /// Reads at most `length` bytes of `sourceFD` from `offset` and writes them compressed to `outputPath`
+    /// (created, fsynced, closed). Memory stays constant whatever the size.
+    public func compress(sourceFD: Int32, sourcePath: String, offset: Int, length: Int, outputPath: String) throws -> Result {
+        let output = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw SystemError("create", outputPath) }
+        var closed = false
+        defer { if !closed { close(output) } }
+        let compressor = try Codec.compressor(format, level: level, workers: threads)
+        let readSize = delayMicroseconds > 0 ? 64 * 1024 : 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var checksum = ContentChecksum()
+        var written = 0
+        let sink: ByteSink = { bytes in
+            try FileSystem.writeAll(output, bytes, path: outputPath)
+            written += bytes.count
+        }
+        var position = offset
+        while checksum.count < length {
+            let want = min(buffer.count, length - checksum.count)
+            let n = pread(sourceFD, buffer.baseAddress!, want, off_t(position))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", sourcePath)
+            }
+            if n == 0 { break }  // shrank while read: ship what was there
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            checksum.update(chunk)
+            try compressor.compress(chunk, sink: sink)
+            position += n
+            if delayMicroseconds > 0 { usleep(delayMicroseconds) }
+        }
+        try compressor.finish(sink: sink)
+        guard fsync(output) == 0 else { throw SystemError("fsync", outputPath) }
+        closed = true
+        guard close(output) == 0 else { throw SystemError("close", outputPath) }
+        return Result(source: checksum, compressedSize: written)
+    }
+
+    /// Decompresses `path` and compares with `expected`; returns the compressed file's size and SHA-256.
+    public static func verify(path: String, format: CompressionFormat, expected: ContentChecksum) throws -> StoredObject {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path) }
+        defer { close(fd) }
+        let decompressor = try Codec.decompressor(format)
+        var content = ContentChecksum()
+        var hasher = SHA256()
+        var size = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try FileSystem.readSome(fd, buffer, path: path)
+            if n == 0 { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            hasher.update(chunk)
+            size += n
+            try decompressor.decompress(chunk) { content.update($0) }
+        }
+        try decompressor.finish()
+        guard content == expected else {
+            throw CompressionError("the compressed copy \(path) does not decompress to the source bytes (\(content), source \(expected))")
+        }
+        return StoredObject(size: size, sha256: hasher.hexDigest())
+    }
+}

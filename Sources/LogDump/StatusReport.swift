@@ -1,0 +1,108 @@
+import LogSplitCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `logdump status`: per container and site, how many files are open, closed (ready), pending (in the
+/// middle of their steps), shipped, failed; and what the last run did.
+public struct StatusReport {
+    public struct Row: Sendable {
+        public var container: String
+        public var site: String
+        public var open = 0
+        public var closed = 0
+        public var pending = 0
+        public var shipped = 0
+        public var failed = 0
+        public var oldestWaiting: Int? = nil
+    }
+
+    public var rows: [Row]
+    public var lastRun: RunSummary?
+    public var warnings: [String]
+
+    public static func gather(configuration: DumpConfiguration) throws -> StatusReport {
+        let scanner = try SourceScanner(configuration: configuration)
+        let store = try? StateStore(directory: configuration.stateDirectory, create: false)
+        let records = store?.allRecords().records ?? []
+        var byID: [String: FileRecord] = [:]
+        for r in records { byID[r.id] = r }
+        let (files, warnings) = scanner.scan()
+        let now = Int(time(nil))
+        var rows: [String: Row] = [:]
+        func row(_ c: String?, _ s: String?) -> String {
+            let key = "\(c ?? "_")/\(s ?? "_")"
+            if rows[key] == nil { rows[key] = Row(container: c ?? "_", site: s ?? "_") }
+            return key
+        }
+        var seen = Set<String>()
+        for file in files {
+            let id = FileRecord.id(for: file.path)
+            seen.insert(id)
+            let k = row(file.container, file.site)
+            let record = byID[id]
+            if let record, record.lastError != nil, record.step != .removed {
+                rows[k]!.failed += 1
+            } else if let record, record.step > .closed, record.step < .removed {
+                rows[k]!.pending += 1
+            } else if now >= file.periodEnd + configuration.graceSeconds && now - file.modified >= configuration.quietSeconds {
+                rows[k]!.closed += 1
+                rows[k]!.oldestWaiting = min(rows[k]!.oldestWaiting ?? file.periodStart, file.periodStart)
+            } else {
+                rows[k]!.open += 1
+            }
+        }
+        for r in records {
+            let k = row(r.container, r.site)
+            rows[k]!.shipped += r.shipped.count
+            if !seen.contains(r.id) && r.step != .removed {
+                if r.lastError != nil { rows[k]!.failed += 1 } else { rows[k]!.pending += 1 }
+            }
+        }
+        return StatusReport(rows: rows.values.sorted { ($0.container, $0.site) < ($1.container, $1.site) },
+                            lastRun: store?.lastRun(), warnings: warnings)
+    }
+
+    public func render(zone: CivilTimeZone) -> String {
+        var lines: [String] = []
+        let header = ["CONTAINER", "SITE", "OPEN", "CLOSED", "PENDING", "SHIPPED", "FAILED", "OLDEST WAITING"]
+        var table = [header]
+        for r in rows {
+            table.append([r.container, r.site, "\(r.open)", "\(r.closed)", "\(r.pending)", "\(r.shipped)", "\(r.failed)",
+                          r.oldestWaiting.flatMap { zone.format("%Y-%m-%d %H:%M", at: $0) } ?? "-"])
+        }
+        var widths = Array(repeating: 0, count: header.count)
+        for line in table { for (i, cell) in line.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        for line in table {
+            lines.append(line.enumerated().map { i, cell in
+                i < 2 || i == line.count - 1 ? cell.padding(widths[i]) : String(repeating: " ", count: widths[i] - cell.count) + cell
+            }.joined(separator: "  "))
+        }
+        if rows.isEmpty { lines.append("(no files under the configured roots)") }
+        if let run = lastRun {
+            let when = zone.format("%Y-%m-%d %H:%M:%S %Z", at: run.finishedAt) ?? "\(run.finishedAt)"
+            lines.append("")
+            lines.append("last run: \(when), \(run.finishedAt - run.startedAt)s, exit \(run.exitCode), \(run.shipped) shipped, "
+                + "\(run.failed) failed, \(run.bytesIn) bytes in, \(run.bytesOut) bytes out")
+            for m in run.messages { lines.append("  " + m) }
+        } else {
+            lines.append("")
+            lines.append("last run: never")
+        }
+        for w in warnings { lines.append("warning: " + w) }
+        return lines.map { $0.trimmingTrailingSpaces }.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
+}
+
+extension String {
+    var trimmingTrailingSpaces: String {
+        var s = self[...]
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
