@@ -123,7 +123,7 @@ public struct DirectoryDestination: Destination {
             do { try FileSystem.writeAll(target, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: path) } catch {
                 throw fail("cannot write \(path): \(String(cString: strerror(error.code)))")
             }
-            if stepDelayMicroseconds > 0 { usleep(stepDelayMicroseconds / 4) }
+            if stepDelayMicroseconds > 0 { usleep(stepDelayMicroseconds) }
         }
         guard fsync(target) == 0 else { throw fail("cannot fsync \(path): \(String(cString: strerror(errno)))") }
         close(target)
