@@ -26,7 +26,37 @@ public struct RotationPeriod: Sendable, Equatable, CustomStringConvertible {
     private static let dstAllowance = 3 * hour + leapAllowance
 
     /// The start of the period that contains `t`.
+    ///
+    /// Multi-day, multi-week and multi-month periods align on the calendar, not on when the process
+    /// started (cronolog ignores their count): `-p 3months` starts in January, April, July and October,
+    /// `-p 2days` on even local days counted from 1970-01-01, `-p 2weeks` likewise in weeks.
     public func start(containing t: Int, in zone: CivilTimeZone) -> Int {
+        guard multiple > 1, unit == .day || unit == .week || unit == .month else {
+            return singleStart(containing: t, in: zone)
+        }
+        let single = RotationPeriod(unit: unit, weeksStartOnMonday: weeksStartOnMonday)
+        var start = single.start(containing: t, in: zone)
+        let local = zone.breakDown(start)
+        let index: Int
+        switch unit {
+        case .month:
+            index = Int(local.tm_mon)
+        case .day:
+            index = LineTimestamp.daysFromCivil(year: Int(local.tm_year) + 1900, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday))
+        default:
+            // 1970-01-04 was a Sunday: count whole weeks from there (from the 5th when weeks start on Monday).
+            let day = LineTimestamp.daysFromCivil(year: Int(local.tm_year) + 1900, month: Int(local.tm_mon) + 1, day: Int(local.tm_mday))
+            index = (day - (weeksStartOnMonday ? 4 : 3)) / 7
+        }
+        var back = ((index % multiple) + multiple) % multiple
+        while back > 0 {
+            start = single.start(containing: start - 1, in: zone)
+            back -= 1
+        }
+        return start
+    }
+
+    private func singleStart(containing t: Int, in zone: CivilTimeZone) -> Int {
         let local = zone.breakDown(t)
         let sec = Int(local.tm_sec), min = Int(local.tm_min), hr = Int(local.tm_hour)
         switch unit {

@@ -36,6 +36,10 @@ public final class Splitter {
     var longLineFile: OutputFile? = nil
 
     var armedWakeUp = 0
+    /// The earliest instant a timer needs service; the file table is scanned only then (not per read).
+    var timerDue = Int.max
+    /// Set when files open, close or fail: the next `armTimer` recomputes `timerDue`.
+    var timersDirty = false
     var now = 0
 
     struct FileKey: Hashable {
@@ -116,6 +120,7 @@ public final class Splitter {
             if SignalState.takeStatsRequest() { reportStats() }
             if SignalState.draining && drainDeadline == nil {
                 drainDeadline = now + configuration.drainTimeout
+                timersDirty = true
                 diagnostics.report("signal received: reading the rest of the input until EOF (at most \(configuration.drainTimeout) s), then exiting")
             }
             if let deadline = drainDeadline, now >= deadline {
@@ -358,6 +363,7 @@ public final class Splitter {
         let file = OutputFile(
             site: site, path: path, periodStart: periodStart, nextStart: next, switchAt: switchAt, closeAt: closeAt)
         files[key] = file
+        timersDirty = true
         debug?.report("using log file \(path) for the period starting at \(periodStart) until \(switchAt == Int.max ? "never" : String(switchAt))")
         return file
     }
@@ -411,6 +417,7 @@ public final class Splitter {
 
     func startFault(_ file: OutputFile, error: Int32, operation: String) {
         counters.writeErrors += 1
+        timersDirty = true
         if file.faultSince == nil {
             file.faultSince = now
             file.backoff = 1
@@ -434,6 +441,7 @@ public final class Splitter {
             }
         } catch {
             counters.writeErrors += 1
+            timersDirty = true
             if file.faultSince == nil {
                 file.faultSince = now
                 file.backoff = 1
@@ -450,6 +458,7 @@ public final class Splitter {
             return false
         }
         file.fd = fd
+        timersDirty = true
         openFileCount += 1
         counters.filesOpened += 1
         if configuration.link != nil, file.periodStart == sites[file.site].arrivalFile?.periodStart ?? file.periodStart {
@@ -459,6 +468,7 @@ public final class Splitter {
     }
 
     func retry(_ file: OutputFile) {
+        timersDirty = true
         if file.fd < 0 && !open(file) { return }
         while file.hasPending {
             let bytes = file.pending.withUnsafeBytes { all in
@@ -510,7 +520,8 @@ public final class Splitter {
 
     /// Closes files whose period is over (even with no traffic) and retries files in fault.
     func serviceTimers() {
-        guard !files.isEmpty else { return }
+        guard now >= timerDue, !files.isEmpty else { return }
+        timersDirty = true
         var expired: [OutputFile] = []
         for file in files.values {
             if file.hasPending && now >= file.nextRetry { retry(file) }
@@ -539,11 +550,14 @@ public final class Splitter {
 
     /// Arms SIGALRM for the earliest instant the loop must wake up without input.
     func armTimer(drainDeadline: Int?) {
+        guard timersDirty || (drainDeadline ?? Int.max) < armedWakeUp else { return }
+        timersDirty = false
         var wake = Int.max
         for file in files.values {
             if file.fd >= 0 || file.hasPending { wake = min(wake, file.closeAt) }
             if file.hasPending { wake = min(wake, file.nextRetry) }
         }
+        timerDue = wake
         if let drainDeadline { wake = min(wake, drainDeadline) }
         if wake == armedWakeUp { return }
         armedWakeUp = wake

@@ -94,3 +94,37 @@ import Testing
         #expect(once.nextStart(after: 42, in: utc) == Int.max)
     }
 }
+
+@Suite struct MultiplePeriodAlignmentTests {
+    let utc = CivilTimeZone(identifier: "UTC")
+
+    func startName(_ period: RotationPeriod, _ t: Int) -> String {
+        utc.format("%Y-%m-%d", at: period.start(containing: t, in: utc))!
+    }
+
+    @Test func quartersStartInJanuaryAprilJulyOctober() {
+        let quarterly = RotationPeriod(unit: .month, multiple: 3)
+        #expect(startName(quarterly, 1_795_701_600) == "2026-10-01")  // 26 Nov 2026
+        let start = quarterly.start(containing: 1_795_701_600, in: utc)
+        #expect(utc.format("%Y-%m-%d", at: quarterly.nextStart(after: start, in: utc)) == "2027-01-01")
+    }
+
+    @Test func multiDayPeriodsDoNotDependOnTheFirstLine() {
+        let twoDays = RotationPeriod(unit: .day, multiple: 2)
+        let day = 86_400
+        let thursday = 1_795_701_600  // 2026-11-26 is day 20783 since 1970-01-01: odd, so its pair began the 25th
+        #expect(startName(twoDays, thursday) == "2026-11-25")
+        #expect(startName(twoDays, thursday + day) == "2026-11-27")
+        #expect(startName(twoDays, thursday + 2 * day) == "2026-11-27")
+        #expect(startName(twoDays, thursday + 3 * day) == "2026-11-29")
+    }
+
+    @Test func multiWeekPeriodsAlignOnWholeWeeks() {
+        let twoWeeks = RotationPeriod(unit: .week, multiple: 2)
+        let week = 7 * 86_400
+        let a = startName(twoWeeks, 1_795_701_600)
+        let b = startName(twoWeeks, 1_795_701_600 + week)
+        let c = startName(twoWeeks, 1_795_701_600 + 2 * week)
+        #expect((a == b) != (b == c))
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages logsplit needs to build and to run its tests with real components.
+# Idempotent: does nothing when everything is present. Needs root (or sudo) when something is missing.
+set -euo pipefail
+
+packages=(
+  zlib1g-dev libzstd-dev pkg-config        # build: zlib and libzstd system-library targets
+  cronolog faketime                        # differential tests against the real cronolog, under libfaketime
+  apache2 apache2-utils curl               # end-to-end tests with a real httpd piping into logsplit
+  util-linux time procps                   # prlimit (write faults), /usr/bin/time -v (peak memory), pgrep
+  zstd pigz gzip                           # verify our gzip/zstd output with the reference tools; benchmarks
+  hyperfine                                # side-by-side benchmark scripts
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
