@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the package-benchmark target in Benchmarks/ (debug, nothing is run) so that it cannot rot.
+# .ci/run calls this; the scratch path is its own so it does not disturb other builds.
+#
+#   scripts/ci-build-benchmarks.sh            # scratch path .build-bench-ci
+#   BENCH_SCRATCH=/tmp/x scripts/ci-build-benchmarks.sh
+#
+# Running the benchmarks themselves (release, a few minutes):
+#   cd Benchmarks && swift package --scratch-path ../.build-bench benchmark
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+scratch=${BENCH_SCRATCH:-$repo/.build-bench-ci}
+cd "$repo/Benchmarks"
+started=$(date +%s)
+swift build --scratch-path "$scratch" --product SplitHotPath
+echo "ci-build-benchmarks: benchmark target SplitHotPath builds ($(( $(date +%s) - started )) s)"
