@@ -59,12 +59,13 @@ public protocol StreamDecompressor: AnyObject {
 }
 
 public enum Codec {
-    /// A compressor for `format`. `workers` is zstd's thread count (0 = compress on the caller's thread);
-    /// gzip ignores it (files are compressed in parallel by the caller instead).
+    /// A compressor for `format`. `workers` is the thread count: zstd's own workers (0 = compress on the
+    /// caller's thread), or for gzip more than 1 means independent gzip members compressed in parallel
+    /// (`ParallelGzipCompressor`); 0 or 1 gives one member compressed on the caller's thread.
     public static func compressor(_ format: CompressionFormat, level: Int, workers: Int = 0) throws -> any StreamCompressor {
         switch format {
         case .zstd: try ZstdCompressor(level: Int32(level), workers: Int32(workers))
-        case .gzip: try GzipCompressor(level: Int32(level))
+        case .gzip: workers > 1 ? try ParallelGzipCompressor(level: Int32(level), threads: workers) : try GzipCompressor(level: Int32(level))
         }
     }
 

@@ -29,7 +29,7 @@ public enum BatchCompressor {
                     defer { close(fd) }
                     var info = stat()
                     fstat(fd, &info)
-                    let compressor = FileCompressor(format: format, level: level, threads: format == .zstd ? perFileThreads : 0)
+                    let compressor = FileCompressor(format: format, level: level, threads: perFileThreads)
                     let output = path + "." + format.fileExtension
                     let result = try compressor.compress(sourceFD: fd, sourcePath: path, offset: 0, length: Int(info.st_size),
                                                          outputPath: output)

@@ -312,7 +312,7 @@ public final class DumpRunner: @unchecked Sendable {
         let ext = format.fileExtension
         let final = spoolPath(record, store, ext: ext)
         let temporary = final + ".tmp"
-        var compressor = FileCompressor(format: format, level: configuration.effectiveLevel, threads: format == .zstd ? threads : 0)
+        var compressor = FileCompressor(format: format, level: configuration.effectiveLevel, threads: threads)
         compressor.delayMicroseconds = stepDelay > 0 ? stepDelay / 2 : 0
         let result = try compressor.compress(sourceFD: fd, sourcePath: record.source.description, offset: record.offset,
                                              length: size - record.offset, outputPath: temporary)

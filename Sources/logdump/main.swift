@@ -197,6 +197,10 @@ func environment() -> [String: String] {
 
 func Foundation_exit(_ code: Int32) -> Never { exit(code) }
 
+// A full destination must give EFBIG/EPIPE errors, not kill the process.
+signal(SIGPIPE, SIG_IGN)
+signal(SIGXFSZ, SIG_IGN)
+
 // ArgumentParser exits 64 on usage errors; logdump's table says 1.
 do {
     var command = try Logdump.parseAsRoot()

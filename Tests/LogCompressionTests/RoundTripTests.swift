@@ -158,3 +158,36 @@ private func requireTool(_ name: String, package: String) throws -> String {
         #expect(crc == ContentChecksum(crc32: 0xCBF4_3926, count: 9))
     }
 }
+
+@Suite struct ParallelGzipTests {
+    @Test(arguments: [1, 100, 65536, 300_000])
+    func parallelMembersAreOneStandardGzipStream(chunk: Int) throws {
+        let data = sampleData(lines: 40_000, randomBytes: 100_000)
+        let compressor = try ParallelGzipCompressor(level: 6, threads: 3, blockSize: 256 * 1024)
+        var packed: [UInt8] = []
+        try data.withUnsafeBytes { all in
+            var offset = 0
+            while offset < all.count {
+                let n = min(chunk == 1 ? 7777 : chunk, all.count - offset)
+                try compressor.compress(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n])) { packed.append(contentsOf: $0) }
+                offset += n
+            }
+            try compressor.finish { packed.append(contentsOf: $0) }
+        }
+        #expect(try decompress(packed, .gzip, chunk: 4096) == data)
+        let gzipTool = try requireTool("gzip", package: "gzip")
+        #expect(try tool(gzipTool, ["-dc"], input: packed) == (0, data))
+        // The same bytes whatever the thread count.
+        let two = try ParallelGzipCompressor(level: 6, threads: 2, blockSize: 256 * 1024)
+        var again: [UInt8] = []
+        try data.withUnsafeBytes { try two.compress($0) { again.append(contentsOf: $0) }; try two.finish { again.append(contentsOf: $0) } }
+        #expect(again == packed)
+    }
+
+    @Test func emptyInputGivesOneEmptyMember() throws {
+        let compressor = try ParallelGzipCompressor(level: 6, threads: 2)
+        var packed: [UInt8] = []
+        try compressor.finish { packed.append(contentsOf: $0) }
+        #expect(try decompress(packed, .gzip, chunk: 10) == [])
+    }
+}
