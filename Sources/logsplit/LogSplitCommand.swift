@@ -124,6 +124,9 @@ struct LogSplitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Memory for lines waiting while a file cannot be written (K, M, G suffixes).", valueName: "BYTES"))
     var bufferSize = "16M"
 
+    @Flag(help: "Check the options, print the period, the trusted root and the current file name, and exit (reads no input).")
+    var check = false
+
     @Argument(help: ArgumentHelp("File name template, e.g. /data/weblogs/www/access_log.%Y%m%d%H.", valueName: "TEMPLATE"))
     var template: String?
 

@@ -36,6 +36,22 @@ do {
     exit(1)
 }
 
+if command.check {
+    let now = Int(time(nil)) + configuration.timeOffset
+    let start = configuration.period.start(containing: now, in: configuration.zone)
+    let site = configuration.siteField ? "www" : nil
+    let name = (try? configuration.template.render(periodStart: start, site: site, zone: configuration.zone)) ?? "?"
+    print("""
+        template:      \(configuration.template)
+        period:        \(configuration.period)\(configuration.delay > 0 ? ", switching \(configuration.delay) s after its end" : "")
+        time zone:     \(configuration.zone)
+        trusted root:  \(configuration.root)
+        current file:  \(name)\(site != nil ? " (for site www)" : "")
+        mode:          \(configuration.siteField ? "site field, " : "")\(configuration.lineTime ? "line time (late window \(configuration.lateWindow) s)" : "arrival time")
+        """)
+    exit(0)
+}
+
 var debug: (any Diagnostics)? = nil
 if let debugFile = command.debugFile {
     if debugFile == "-" {
