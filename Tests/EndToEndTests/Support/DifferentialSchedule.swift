@@ -30,12 +30,24 @@ struct DifferentialSchedule: Sendable {
         }
     }
 
-    /// One line whose first `split` bytes are written at `first` and the rest at `second` (UTC times):
-    /// the line is in flight across the boundary between them.
-    mutating func lineInFlight(from first: String, to second: String, split: Int = 20) {
+    /// `count` lines of `padding` extra bytes each, written together in ONE step at `utc`: both programs
+    /// read them at the same clock, in as many reads as the pipe and their buffers need.
+    mutating func burst(at utc: String, count: Int, padding: Int = 0) {
+        let time = Faketime.utc(utc)
+        var bytes: [UInt8] = []
+        for _ in 0..<count {
+            lastSequence += 1
+            bytes += DifferentialLines.line(lastSequence, time: time, padding: padding)
+        }
+        steps.append(Step(time: time, bytes: bytes, completesLine: true))
+    }
+
+    /// One line (`padding` extra bytes long) whose first `split` bytes are written at `first` and the rest
+    /// at `second` (UTC times): the line is in flight across the boundary between them.
+    mutating func lineInFlight(from first: String, to second: String, split: Int = 20, padding: Int = 0) {
         lastSequence += 1
         let t1 = Faketime.utc(first), t2 = Faketime.utc(second)
-        let bytes = DifferentialLines.line(lastSequence, time: t1)
+        let bytes = DifferentialLines.line(lastSequence, time: t1, padding: padding)
         steps.append(Step(time: t1, bytes: Array(bytes[..<split]), completesLine: false))
         steps.append(Step(time: t2, bytes: Array(bytes[split...]), completesLine: true))
     }
@@ -46,10 +58,12 @@ struct DifferentialSchedule: Sendable {
 
 /// The sequence-numbered lines the differential tests write, and reading them back.
 enum DifferentialLines {
-    /// `seq=000042 t=2026-11-26T14:00:00Z "GET /seq/000042 HTTP/1.1" 200 512\n`
-    static func line(_ sequence: Int, time: Int64) -> [UInt8] {
+    /// `seq=000042 t=2026-11-26T14:00:00Z "GET /seq/000042 HTTP/1.1" 200 512\n`, with `padding` bytes
+    /// of query string after the path for long lines.
+    static func line(_ sequence: Int, time: Int64, padding: Int = 0) -> [UInt8] {
         let seq = String(repeating: "0", count: max(0, 6 - String(sequence).count)) + String(sequence)
-        return Array("seq=\(seq) t=\(Faketime.utcText(time)) \"GET /seq/\(seq) HTTP/1.1\" 200 512\n".utf8)
+        let query = padding > 0 ? "?" + String(repeating: "q", count: padding - 1) : ""
+        return Array("seq=\(seq) t=\(Faketime.utcText(time)) \"GET /seq/\(seq)\(query) HTTP/1.1\" 200 512\n".utf8)
     }
 
     /// Sequence numbers of the whole lines in `bytes` (a torn line has none, so it shows up as missing).
