@@ -431,6 +431,20 @@ struct CronologDifferentialTests {
         #expect(ours.tree.sequencesByFile == ["access_log.2026-W47": [1], "access_log.2026-W48": [2]], "\(ours.tree)")
     }
 
+    /// cronolog ignores the count of month periods (`-p 3months` rotates monthly); logsplit's 3-month
+    /// periods are calendar quarters, whatever month the first line arrives in.
+    @Test func threeMonthPeriodsAreCalendarQuartersFixingCronologIgnoredCount() throws {
+        var s = DifferentialSchedule()
+        s.lines(at: "2026-11-26 10:00:00")
+        s.lines(at: "2026-12-31 23:59:59")
+        s.lines(at: "2027-01-01 00:00:00")
+        s.lines(at: "2027-04-01 00:00:00")
+        let theirs = try DifferentialRunner.run(.cronolog, arguments: ["-p", "3months", "a.%Y%m"], schedule: s)
+        let ours = try DifferentialRunner.run(.logsplit, arguments: ["-p", "3months", "a.%Y%m"], schedule: s)
+        #expect(theirs.tree.sequencesByFile == ["a.202611": [1], "a.202612": [2], "a.202701": [3], "a.202704": [4]])
+        #expect(ours.tree.sequencesByFile == ["a.202610": [1, 2], "a.202701": [3], "a.202704": [4]], "\(ours.tree)")
+    }
+
     /// cronolog ignores the count of day, week and month periods (`-p 2days` rotates daily). Whatever
     /// logsplit does with it, a period's boundaries must not depend on when the first line arrived
     /// (a restart would otherwise move them): two runs starting a day (a week, a month) apart must file
