@@ -574,9 +574,13 @@ public final class Splitter {
         while true {
             now = currentTime
             var left = 0
+            var nextRetry = deadline
             for file in files.values where file.hasPending {
-                retry(file)
-                if file.hasPending { left += file.pendingLines }
+                if now >= file.nextRetry { retry(file) }  // the back-off still applies while draining
+                if file.hasPending {
+                    left += file.pendingLines
+                    nextRetry = min(nextRetry, file.nextRetry)
+                }
             }
             if left == 0 { break }
             if now >= deadline {
@@ -590,7 +594,7 @@ public final class Splitter {
                 counters.droppedBytes += lostBytes
                 return false
             }
-            usleep(200_000)
+            usleep(UInt32(clamping: max(100_000, min(1_000_000, (nextRetry - now) * 1_000_000))))
         }
         for file in Array(files.values) { retire(file) }
         return true

@@ -172,6 +172,8 @@ struct LogSplitCommand: ParsableCommand {
                 warnings.append("the template '\(templateText)' has no time conversion: every \(config.period) period reopens the same file")
             } else if unit < inferred {
                 warnings.append("the template '\(templateText)' changes only every \(inferred), but the period is \(config.period): consecutive periods share one file")
+            } else if unit == inferred && config.period.multiple > 1 {
+                warnings.append("the template '\(templateText)' changes every \(inferred), but the period is \(config.period): names show only each period's start")
             } else if unit > inferred {
                 warnings.append("the template '\(templateText)' has conversions that change every \(inferred), but the period is \(config.period): names always show the period start")
             }
@@ -207,12 +209,16 @@ struct LogSplitCommand: ParsableCommand {
             throw UsageError("-P/--prev-symlink needs a current link: add -S NAME (or -l, -H)")
         }
 
-        // A name too long for the file system is an error now, not at the first line.
+        // A name too long for the file system is an error now, not a retry loop at the first line.
         let longestSite = siteField ? String(repeating: "x", count: SiteName.defaultMaxLength) : nil
+        let name: String
         do {
-            _ = try parsedTemplate.render(periodStart: now + config.timeOffset, site: longestSite, zone: config.zone)
+            name = try parsedTemplate.render(periodStart: now + config.timeOffset, site: longestSite, zone: config.zone)
         } catch {
             throw UsageError(error.description)
+        }
+        if let long = name.split(separator: "/").first(where: { $0.utf8.count > 255 }) {
+            throw UsageError("the template '\(templateText)' makes a file or directory name of \(long.utf8.count) bytes; Linux allows 255: shorten it")
         }
         return (config, warnings)
     }

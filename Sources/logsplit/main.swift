@@ -8,7 +8,7 @@ import Glibc
 
 /// Entry point: parse like cronolog (usage errors exit 1), then run the splitter on stdin.
 let diagnostics = StandardErrorDiagnostics()
-let arguments = Array(CommandLine.arguments.dropFirst())
+let arguments = Array(ProcessArguments.current.dropFirst())
 let command: LogSplitCommand
 do {
     command = try LogSplitCommand.parse(arguments)
