@@ -5,42 +5,88 @@ import Glibc
 
 /// A program running in the background with a pipe on its stdin, the way Apache runs a piped logger:
 /// the test writes lines, sends signals, looks at `/proc`, and finally closes stdin and waits.
+///
+/// It is spawned with posix_spawn, an empty signal mask and default signal actions, like httpd's
+/// piped loggers: Foundation's `Process` passes on the blocked mask of the runner's thread (SIGALRM,
+/// SIGTERM, SIGUSR1 blocked), which would silently disable a logger's timers and signal handling.
 final class PipedProcess: @unchecked Sendable {
-    private let process = Process()
-    private let input = Pipe()
+    let pid: pid_t
+    private let executable: String
+    private var inputFD: Int32
     private let lock = NSLock()
     private var errorText = Data()
     private var outputText = Data()
+    private var exitStatus: Int32?
     private let readers = DispatchGroup()
 
     init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
         // A test writing to a logger that died must get EPIPE, not die of SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        collect(output.fileHandleForReading) { self.outputText.append($0) }
-        collect(error.fileHandleForReading) { self.errorText.append($0) }
+        self.executable = executable
+        var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
+        // (pipe2 is a GNU extension Swift's Glibc does not import.)
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        for fd in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        // Nothing else of the runner is inherited: another test's logger pipe kept open here would
+        // keep that logger from ever seeing EOF.
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in open.compactMap({ Int32($0) }) where fd > 2 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let env = environment ?? ProcessInfo.processInfo.environment
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
+        guard spawned == 0 else {
+            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
+        }
+        pid = child
+        inputFD = stdinPipe[1]
+        collect(stdoutPipe[0]) { self.outputText.append($0) }
+        collect(stderrPipe[0]) { self.errorText.append($0) }
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if isRunning {
+            kill(pid, SIGKILL)
+            _ = try? waitForExit(timeout: 10)
+        }
+        if inputFD >= 0 { close(inputFD) }
     }
 
-    var pid: pid_t { process.processIdentifier }
-
-    private func collect(_ handle: FileHandle, _ append: @escaping @Sendable (Data) -> Void) {
+    private func collect(_ fd: Int32, _ append: @escaping @Sendable (Data) -> Void) {
         DispatchQueue.global().async(group: readers) {
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { return }
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { return }
                 self.lock.lock()
-                append(chunk)
+                append(Data(buffer[0..<count]))
                 self.lock.unlock()
             }
         }
@@ -58,7 +104,17 @@ final class PipedProcess: @unchecked Sendable {
     }
 
     func write(_ data: Data) throws {
-        try input.fileHandleForWriting.write(contentsOf: data)
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let count = Glibc.write(inputFD, bytes.baseAddress! + offset, bytes.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                }
+                offset += count
+            }
+        }
     }
 
     func write(_ text: String) throws { try write(Data(text.utf8)) }
@@ -74,26 +130,39 @@ final class PipedProcess: @unchecked Sendable {
         }
     }
 
-    func closeInput() throws { try input.fileHandleForWriting.close() }
+    func closeInput() throws {
+        if inputFD >= 0 { close(inputFD) }
+        inputFD = -1
+    }
 
-    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    func send(_ signal: Int32) { kill(pid, signal) }
 
-    var isRunning: Bool { process.isRunning }
+    /// Reaps the child if it has exited.
+    var isRunning: Bool {
+        lock.lock(); defer { lock.unlock() }
+        if exitStatus != nil { return false }
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        guard reaped == pid else { return reaped == 0 }
+        // WIFEXITED/WEXITSTATUS are macros Swift does not import; a signal gives 128 + its number.
+        exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return false
+    }
 
     /// Waits (bounded) for the program to exit and returns its exit status; kills it on timeout.
     @discardableResult
     func waitForExit(timeout: Double = 60) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
+        while isRunning {
             if Date() > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                throw TimedOut(what: "\(process.executableURL?.lastPathComponent ?? "process") to exit", seconds: timeout)
+                kill(pid, SIGKILL)
+                throw TimedOut(what: "\((executable as NSString).lastPathComponent) to exit", seconds: timeout)
             }
             usleep(20_000)
         }
-        process.waitUntilExit()
         _ = readers.wait(timeout: .now() + 10)
-        return process.terminationStatus
+        lock.lock(); defer { lock.unlock() }
+        return exitStatus ?? -1
     }
 
     /// The value in kB of a field of `/proc/PID/status` such as `VmHWM` (peak resident memory).
