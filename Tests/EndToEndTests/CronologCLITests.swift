@@ -42,6 +42,7 @@ struct CronologCLITests {
         ["-z", "UTC"], ["--time-zone=Europe/Berlin"], ["-z", "Asia/Kolkata"],
         ["-o"], ["--once-only"],
         ["-x", "-"], ["--debug=-"], ["-x", "debug.txt"], ["--debug", "debug.txt"],
+        ["-p1hour"], ["-Scurrent"], ["-zUTC"], ["--period", "1hour"],
     ])
     func acceptsCronologOption(_ options: [String]) throws {
         let dir = try TemporaryDirectory("diff-cli")
@@ -166,6 +167,18 @@ struct CronologCLITests {
         #expect(theirs.status == 1, "cronolog \(options): \(theirs.status)")
     }
 
+    /// cronolog accepts a delay with `-o` (it means nothing: the file never rotates); a CustomLog line that
+    /// has both must keep working when cronolog is replaced by logsplit.
+    @Test(arguments: [["-o", "-d", "5min"], ["-d5min", "-o"], ["--once-only", "--delay=1hour"]])
+    func delayWithOnceOnlyIsAcceptedLikeCronolog(_ options: [String]) throws {
+        let dir = try TemporaryDirectory("diff-cli")
+        let result = try logsplit(options + [Self.template], in: dir)
+        #expect(result.status == 0, "\(options): \(result.stderrText)")
+        #expect(try DifferentialTree(root: dir.path).files.values.first == Self.line)
+        let theirs = try cronolog(options + [Self.template], in: try TemporaryDirectory("diff-cli"))
+        #expect(theirs.status == 3, "cronolog \(options): \(theirs.status) \(theirs.stderrText)")
+    }
+
     // MARK: - Arguments, help, version, exit codes
 
     @Test func missingTemplateIsAUsageError() throws {
@@ -267,17 +280,17 @@ struct CronologCLITests {
         #expect(theirs.status == 128 + SIGABRT, "Debian cronolog handles long names now? \(theirs.status)")
     }
 
-    /// A name the file system cannot take (a 300-byte component) is reported on stderr with the reason;
-    /// logsplit does not crash (cronolog: abort), keeps reading to EOF, holds the lines until the drain
-    /// deadline, then exits 5 with the lines counted as dropped.
-    @Test func overLongFileNameIsReportedAndCountedNotACrash() throws {
+    /// A name the file system cannot take (a 311-byte component) is a usage error at start, with a message
+    /// that says why (exit 1, nothing created). cronolog only finds out at the first line: `perror`, exit 2.
+    @Test func overLongFileNameComponentIsAUsageErrorAtStart() throws {
         let template = String(repeating: "x", count: 300) + ".%Y%m%d%H"
         let dir = try TemporaryDirectory("diff-cli")
-        let result = try logsplit(["--drain-timeout=2sec", template], input: Self.line + Self.line, in: dir)
-        #expect(result.status == 5, "status \(result.status): \(result.stderrText)")
-        #expect(result.stderrText.contains("File name too long"), "\(result.stderrText)")
-        #expect(result.stderrText.contains(" dropped_lines=2 "), "\(result.stderrText)")
+        let result = try logsplit([template], input: Self.line + Self.line, in: dir)
+        #expect(result.status == 1, "status \(result.status): \(result.stderrText)")
+        #expect(result.stderrText.contains("255"), "the message should give the limit: \(result.stderrText)")
         #expect(try DifferentialTree(root: dir.path).entries.isEmpty)
+        let theirs = try cronolog([template], in: try TemporaryDirectory("diff-cli"))
+        #expect(theirs.status == 2 && theirs.stderrText.contains("File name too long"), "\(theirs.stderrText)")
     }
 
     // MARK: - Warnings at start
