@@ -323,6 +323,21 @@ struct CronologDifferentialTests {
         try DifferentialRunner.expectSameOutput(["-z", zone, "-p", period, "access_log.%Y%m%d%H"], schedule: s)
     }
 
+    /// Zone specifications as glibc takes them: POSIX rule strings, a leading colon, an unknown name
+    /// (glibc falls back to UTC, silently, in both programs), across both European DST changes.
+    @Test(arguments: ["EST5EDT", "CET-1CEST,M3.5.0,M10.5.0/3", "<+0330>-3:30", ":Europe/Paris", "Mars/Olympus"])
+    func zoneSpecificationsAreReadLikeCronolog(zone: String) throws {
+        var s = DifferentialSchedule()
+        for time in [
+            "2026-03-08 06:59:59", "2026-03-08 07:00:00", "2026-03-29 00:59:59", "2026-03-29 01:00:00",
+            "2026-10-25 00:59:59", "2026-10-25 01:00:00", "2026-10-25 01:59:59", "2026-10-25 02:00:00",
+            "2026-11-01 05:59:59", "2026-11-01 06:00:00",
+        ] {
+            s.lines(at: time)
+        }
+        try DifferentialRunner.expectSameOutput(["-z", zone, "access_log.%Y%m%d%H%Z"], schedule: s)
+    }
+
     // MARK: - Explicit periods and delays (-p, -d, -o)
 
     @Test func twoHourPeriodAlignsToEvenHoursLikeCronolog() throws {
@@ -707,6 +722,34 @@ struct CronologDifferentialTests {
         #expect(ours.tree.sequencesByFile == [
             "access_log.2026-11-26": [1], "access_log.2026-11-27": [2], "access_log.2026-11-28": [3],
         ], "\(ours.tree)")
+    }
+
+    /// Specifiers cronolog ignores when inferring the period (`%V %G %g %u %l %P %X %C %F %k %e`): logsplit
+    /// rotates whenever the name would change, so every line is in the file its own arrival time names.
+    @Test(arguments: [
+        "a.%G-W%V", "a.%g%V", "a.%G.%u", "a.%F.%l%P", "a.%X", "a.%C.%y%j", "a.%F", "a.%F.%k", "a.%e.%m",
+    ])
+    func everyLineIsInTheFileItsTimeNamesFixingCronologIgnoredSpecifiers(template: String) throws {
+        let schedule = Self.longSchedule
+        let ours = try DifferentialRunner.run(.logsplit, arguments: [template], schedule: schedule)
+        #expect(ours.status == 0, "\(ours.stderr)")
+        var expected: [String: [Int]] = [:]
+        var sequence = 0
+        for step in schedule.steps {
+            sequence += 1
+            expected[Self.utcStrftime(template, step.time), default: []].append(sequence)
+        }
+        #expect(ours.tree.sequencesByFile == expected, "\(ours.tree)")
+    }
+
+    /// strftime(3) of a UTC time, in the test process.
+    static func utcStrftime(_ format: String, _ time: Int64) -> String {
+        var t = time_t(time)
+        var broken = tm()
+        gmtime_r(&t, &broken)
+        var buffer = [CChar](repeating: 0, count: 512)
+        let count = strftime(&buffer, buffer.count, format, &broken)
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `%k` (space-padded hour) is ignored by cronolog's inference, so with `%d` it rotates daily and the
