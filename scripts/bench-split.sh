@@ -144,7 +144,7 @@ tool_command() {
         cronolog) printf '%s\n' cronolog "$dir/$template" ;;
         rotatelogs) printf '%s\n' rotatelogs -f "$dir/$template" 3600 ;;
         plain) printf '%s\n' "$logsplit" "$dir/$template" ;;
-        site) printf '%s\n' "$logsplit" --site-field "$dir/{site}/$template" ;;
+        site|site-bursts) printf '%s\n' "$logsplit" --site-field "$dir/{site}/$template" ;;
         linetime) printf '%s\n' "$logsplit" --line-time --late-window 2day -z UTC -s "$start_text" "$dir/$template" ;;
     esac
 }
@@ -175,11 +175,11 @@ run_one() {
         die "$tool ($mode) exited with status $status"
     fi
     local got_bytes files
-    got_bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s+=$1} END{print s+0}')
+    got_bytes=$(find "$dir" -type f -printf '%s\n' | awk '{s+=$1} END{printf "%.0f\n", s}')
     files=$(find "$dir" -type f | wc -l)
     # site mode strips "site " from every line, which leaves exactly the combined log's bytes.
     [ "$got_bytes" = "$expect_bytes" ] || die "$tool ($mode) wrote $got_bytes bytes, expected $expect_bytes"
-    if [ "$tool" = plain ] || [ "$tool" = site ] || [ "$tool" = linetime ]; then
+    if [ "$tool" = plain ] || [ "$tool" = site ] || [ "$tool" = site-bursts ] || [ "$tool" = linetime ]; then
         local stat_lines
         stat_lines=$(sed -n 's/.*stats lines=\([0-9]*\).*/\1/p' "$err" | tail -1)
         [ "$stat_lines" = "$expect_lines" ] || { cat "$err" >&2; die "$tool ($mode) reported lines=$stat_lines, expected $expect_lines"; }
@@ -192,6 +192,18 @@ run_one() {
     printf '  %-10s %-8s round %s: %6.2fs  user %5.2f sys %5.2f  rss %6d KiB  files %s\n' \
         "$tool" "$mode" "$round" "$wall" "$user" "$sys" "$rss" "$files" >&2
     rm -rf "$dir"
+}
+
+# Bytes left when --site-field strips "site " from every line of FILE (all its sites are valid).
+site_stripped_bytes() {
+    python3 - "$1" <<'EOF2'
+import sys
+total = 0
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        total += len(line) - line.index(b" ") - 1
+print(total)
+EOF2
 }
 
 rotate() { # prints the tools rotated left by $1
@@ -252,12 +264,29 @@ EOF
     long_lines=$(wc -l <"$long")
     long_bytes=$(stat -c %s "$long")
     echo "[long lines] $long_bytes bytes, longest line 100 MiB" >&2
-    for tool in cronolog plain site linetime; do
-        [ -z "$tools_filter" ] || [[ ",$tools_filter," == *",$tool,"* ]] || continue
+    # Many sites in bursts: 250 sites, each sending 2 000 consecutive lines (about 57 MB).
+    bursts="$data_dir/burst-sites.log"
+    if [ ! -f "$bursts" ]; then
+        python3 - "$bursts" <<'EOF2'
+import sys
+line = b' 192.0.2.7 - - [26/Nov/2026:10:00:00 +0000] "GET /index.html HTTP/1.1" 200 512 "-" "curl/8.5.0"\n'
+with open(sys.argv[1], "wb") as out:
+    for site in range(250):
+        out.write((b"site%d.example.com" % site + line) * 2000)
+EOF2
+    fi
+    for tool in cronolog plain site linetime site-bursts; do
+        [ -z "$tools_filter" ] || [[ ",$tools_filter," == *",${tool%-bursts},"* ]] || continue
+        if [ "$tool" = site-bursts ]; then
+            tool_input() { echo "$bursts"; }
+            expect=$(site_stripped_bytes "$bursts")
+            run_one longlines pipe 1 site-bursts "$(wc -l <"$bursts")" "$expect" "$(stat -c %s "$bursts")"
+            continue
+        fi
         expect=$long_bytes
         if [ "$tool" = site ]; then
             # Every line starts with a valid site: its name and one space are stripped.
-            expect=$(awk '{s += length($0) + 1 - length($1) - 1} END{print s}' "$long")
+            expect=$(site_stripped_bytes "$long")
         fi
         tool_input() { echo "$long"; }
         run_one longlines pipe 1 "$tool" "$long_lines" "$expect" "$long_bytes"
@@ -284,9 +313,10 @@ for r in rows:
 
 names = {"cat": "cat > out", "cronolog": "cronolog", "rotatelogs": "rotatelogs -f",
          "plain": "logsplit", "cat-vhost": "cat > out (vhost input)",
-         "site": "logsplit --site-field (9 sites)", "linetime": "logsplit --line-time"}
+         "site": "logsplit --site-field (9 sites)", "linetime": "logsplit --line-time",
+         "site-bursts": "logsplit --site-field, 250 sites in bursts of 2 000 lines"}
 reference = {"site": "cat-vhost", "cat-vhost": "cat-vhost"}
-order = ["cat", "cronolog", "rotatelogs", "plain", "cat-vhost", "site", "linetime"]
+order = ["cat", "cronolog", "rotatelogs", "plain", "cat-vhost", "site", "linetime", "site-bursts"]
 
 def wall_of(kind, mode, rnd, tool):
     for r in rows:
@@ -333,7 +363,7 @@ for (kind, mode), group in groups.items():
         print("| Tool | Median wall s | Median CPU s | CPU µs/line | Peak RSS MiB | CPU ratio vs cronolog (same round) |")
         print("|---|---|---|---|---|---|")
     else:
-        print(f"\n### Long lines (up to 100 MiB per line): peak RSS\n")
+        print(f"\n### Peak RSS: long lines (1 KiB to 100 MiB, about 185 MB) and many sites in bursts\n")
         print("| Tool | Wall s | CPU s | Peak RSS MiB | Files |")
         print("|---|---|---|---|---|")
     for tool, rs in per_tool.items():
@@ -366,7 +396,7 @@ for (kind, mode), group in groups.items():
                 checks.append((f"{names[tool]} CPU per line ≤ cronolog's (one write per line)", statistics.median(rc), 1.0))
         else:
             print(f"| {names[tool]} | {wall:.2f} | {cpu:.2f} | {rss:.1f} | {files} |")
-        if tool in ("plain", "site", "linetime"):
+        if tool in ("plain", "site", "linetime", "site-bursts"):
             checks.append((f"{names[tool]} peak RSS ≤ 16 MiB ({kind}/{mode})", rss, 16.0))
 
 print("\n### Targets\n")
