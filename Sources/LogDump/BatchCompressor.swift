@@ -16,6 +16,9 @@ public enum BatchCompressor {
         let next = Mutex<Int>(0)
         let failures = Mutex<[String]>([])
         let work: @Sendable () -> Void = {
+            // One compressor per thread, reused file after file.
+            let settings = FileCompressor(format: format, level: level, threads: perFileThreads)
+            let reusable = try? settings.makeCompressor()
             while true {
                 let index: Int = next.withLock { i in
                     defer { i += 1 }
@@ -29,10 +32,9 @@ public enum BatchCompressor {
                     defer { close(fd) }
                     var info = stat()
                     fstat(fd, &info)
-                    let compressor = FileCompressor(format: format, level: level, threads: perFileThreads)
                     let output = path + "." + format.fileExtension
-                    let result = try compressor.compress(sourceFD: fd, sourcePath: path, offset: 0, length: Int(info.st_size),
-                                                         outputPath: output)
+                    let result = try settings.compress(sourceFD: fd, sourcePath: path, offset: 0, length: Int(info.st_size),
+                                                       outputPath: output, using: reusable, checksum: verify)
                     if verify { _ = try FileCompressor.verify(path: output, format: format, expected: result.source) }
                 } catch {
                     failures.withLock { $0.append("\(path): \(error)") }

@@ -35,6 +35,8 @@ public struct DumpConfiguration: Sendable {
 
     // [retention]
     public var keepCompressedHours: Int = 0
+    /// Records of removed files are kept this many days (to ship a re-created file as `.N`), then dropped.
+    public var recordDays: Int = 14
 
     // [metrics]
     public var metricsTextfile: String = ""
@@ -120,6 +122,7 @@ public struct DumpConfiguration: Sendable {
         check(destinationPath.hasPrefix("/"), "destination.path", "'\(destinationPath)' must be an absolute path")
         do { _ = try KeyTemplate(keyTemplate) } catch { found.append(error) }
         check(keepCompressedHours >= 0, "retention.keep_compressed_hours", "must not be negative")
+        check(recordDays >= 1, "retention.record_days", "must be at least 1 (records of shipped files are needed for a while)")
         check(metricsTextfile.isEmpty || metricsTextfile.hasPrefix("/"), "metrics.textfile",
               "'\(metricsTextfile)' must be an absolute path (or empty to disable)")
         return found
@@ -145,7 +148,7 @@ public struct DumpConfiguration: Sendable {
             "sources": ["roots", "template", "time_zone", "period", "grace", "quiet"],
             "compression": ["format", "level", "threads"],
             "destination": ["type", "path", "key"],
-            "retention": ["keep_compressed_hours"],
+            "retention": ["keep_compressed_hours", "record_days"],
             "metrics": ["textfile"],
         ]
         for section in root.keys {
@@ -216,6 +219,7 @@ public struct DumpConfiguration: Sendable {
         string("destination", "path") { config.destinationPath = $0 }
         string("destination", "key") { config.keyTemplate = $0 }
         int("retention", "keep_compressed_hours") { config.keepCompressedHours = $0 }
+        int("retention", "record_days") { config.recordDays = $0 }
         string("metrics", "textfile") { config.metricsTextfile = $0 }
         return (config, problems)
     }

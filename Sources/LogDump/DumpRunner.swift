@@ -140,6 +140,7 @@ public final class DumpRunner: @unchecked Sendable {
 
         let (after, _) = store.allRecords()
         store.removeUnneededSpoolFiles(records: after, now: Int(time(nil)))
+        store.forgetFinishedRecords(after, olderThan: Int(time(nil)) - configuration.recordDays * 86_400, now: Int(time(nil)))
         let failed = outcomes.filter { $0.error != nil }
         for f in failed { say(f.error!) }
         let exit = failed.isEmpty ? ExitCode.ok : ExitCode.someFilesFailed
@@ -175,13 +176,14 @@ public final class DumpRunner: @unchecked Sendable {
         let results = Mutex<[Outcome]>([])
         let progress = options.progress ? ProgressBar(total: jobs.count) : nil
         let work: @Sendable (Int) -> Void = { _ in
+            let cache = CompressorCache()
             while true {
                 let index: Int = next.withLock { i in
                     defer { i += 1 }
                     return i
                 }
                 guard index < jobs.count else { return }
-                let outcome = self.process(jobs[index], store: store, threads: threads)
+                let outcome = self.process(jobs[index], store: store, threads: threads, cache: cache)
                 results.withLock { $0.append(outcome) }
                 progress?.advance(bytes: outcome.bytesIn)
             }
@@ -229,7 +231,12 @@ public final class DumpRunner: @unchecked Sendable {
 
     // MARK: - One file
 
-    func process(_ job: Job, store: StateStore, threads: Int) -> Outcome {
+    /// One compressor per worker thread, reused from file to file (a failed file drops it).
+    final class CompressorCache {
+        var compressor: (any StreamCompressor)?
+    }
+
+    func process(_ job: Job, store: StateStore, threads: Int, cache: CompressorCache) -> Outcome {
         var record = job.record
         var outcome = Outcome(container: record.container, site: record.site)
         let format = configuration.format
@@ -240,7 +247,7 @@ public final class DumpRunner: @unchecked Sendable {
             loop: while true {
                 switch record.step {
                 case .closed:
-                    guard try compress(&record, store: store, threads: threads, format: format) else {
+                    guard try compress(&record, store: store, threads: threads, format: format, cache: cache) else {
                         break loop
                     }
                     pause()
@@ -281,7 +288,8 @@ public final class DumpRunner: @unchecked Sendable {
     }
 
     /// closed → compressed. Returns false when the file must wait (changed, vanished): not an error.
-    func compress(_ record: inout FileRecord, store: StateStore, threads: Int, format: CompressionFormat) throws -> Bool {
+    func compress(_ record: inout FileRecord, store: StateStore, threads: Int, format: CompressionFormat,
+                  cache: CompressorCache) throws -> Bool {
         let parent: Int32
         do { parent = try record.source.openParent() } catch {
             if error.code == ENOENT { return try forget(&record, store: store, why: "vanished before it was compressed") }
@@ -291,6 +299,7 @@ public final class DumpRunner: @unchecked Sendable {
         let fd = openat(parent, record.source.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return try forget(&record, store: store, why: "vanished before it was compressed") }
+            if errno == ELOOP { return try forget(&record, store: store, why: "became a symlink; not followed, not shipped") }
             throw SystemError("open", record.source.description)
         }
         defer { close(fd) }
@@ -314,8 +323,16 @@ public final class DumpRunner: @unchecked Sendable {
         let temporary = final + ".tmp"
         var compressor = FileCompressor(format: format, level: configuration.effectiveLevel, threads: threads)
         compressor.delayMicroseconds = stepDelay > 0 ? stepDelay / 2 : 0
-        let result = try compressor.compress(sourceFD: fd, sourcePath: record.source.description, offset: record.offset,
-                                             length: size - record.offset, outputPath: temporary)
+        if cache.compressor == nil { cache.compressor = try compressor.makeCompressor() }
+        let result: FileCompressor.Result
+        do {
+            result = try compressor.compress(sourceFD: fd, sourcePath: record.source.description, offset: record.offset,
+                                             length: size - record.offset, outputPath: temporary, using: cache.compressor)
+        } catch {
+            cache.compressor = nil  // its state is unknown after a failure
+            unlink(temporary)
+            throw error
+        }
         if result.source.count < size - record.offset {
             say("warning: \(record.source) shrank while it was read; shipping the \(result.source.count) bytes that were there")
         }
@@ -421,6 +438,7 @@ public final class DumpRunner: @unchecked Sendable {
                 record.keepCompressedUntil = nil
             }
             record.step = .removed
+            record.lastError = nil
             try store.save(record)
             if configuration.keepCompressedHours == 0 {
                 unlinkat(store.spoolFD, record.spoolName(extension: ext), 0)

@@ -25,26 +25,35 @@ public struct FileCompressor: Sendable {
         public var compressedSize: Int
     }
 
+    /// A compressor for these settings; pass it to `compress` for file after file (reusing the context and
+    /// its threads and buffers instead of setting them up for every file).
+    public func makeCompressor() throws -> any StreamCompressor {
+        try Codec.compressor(format, level: level, workers: threads)
+    }
+
     /// Reads at most `length` bytes of `sourceFD` from `offset` and writes them compressed to `outputPath`
-    /// (created, fsynced, closed). Memory stays constant whatever the size.
-    public func compress(sourceFD: Int32, sourcePath: String, offset: Int, length: Int, outputPath: String) throws -> Result {
+    /// (created, fsynced, closed). Memory stays constant whatever the size. `checksum` computes the CRC-32 of
+    /// the bytes read, for `verify` (skipping it only makes sense when nothing will be verified).
+    public func compress(sourceFD: Int32, sourcePath: String, offset: Int, length: Int, outputPath: String,
+                         using reusable: (any StreamCompressor)? = nil, checksum wantChecksum: Bool = true) throws -> Result {
         let output = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw SystemError("create", outputPath) }
         var closed = false
         defer { if !closed { close(output) } }
-        let compressor = try Codec.compressor(format, level: level, workers: threads)
+        let compressor = try reusable ?? makeCompressor()
         let readSize = delayMicroseconds > 0 ? 64 * 1024 : 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
         defer { buffer.deallocate() }
         var checksum = ContentChecksum()
+        var count = 0
         var written = 0
         let sink: ByteSink = { bytes in
             try FileSystem.writeAll(output, bytes, path: outputPath)
             written += bytes.count
         }
         var position = offset
-        while checksum.count < length {
-            let want = min(buffer.count, length - checksum.count)
+        while count < length {
+            let want = min(buffer.count, length - count)
             let n = pread(sourceFD, buffer.baseAddress!, want, off_t(position))
             if n < 0 {
                 if errno == EINTR { continue }
@@ -52,7 +61,8 @@ public struct FileCompressor: Sendable {
             }
             if n == 0 { break }  // shrank while read: ship what was there
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-            checksum.update(chunk)
+            if wantChecksum { checksum.update(chunk) }
+            count += n
             try compressor.compress(chunk, sink: sink)
             position += n
             if delayMicroseconds > 0 { usleep(delayMicroseconds) }
@@ -61,7 +71,7 @@ public struct FileCompressor: Sendable {
         guard fsync(output) == 0 else { throw SystemError("fsync", outputPath) }
         closed = true
         guard close(output) == 0 else { throw SystemError("close", outputPath) }
-        return Result(source: checksum, compressedSize: written)
+        return Result(source: wantChecksum ? checksum : ContentChecksum(crc32: 0, count: count), compressedSize: written)
     }
 
     /// Decompresses `path` and compares with `expected`; returns the compressed file's size and SHA-256.

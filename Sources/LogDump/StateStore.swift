@@ -120,6 +120,14 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
+    /// Drops records of files removed long ago, so the state directory does not grow forever. Safe: if such
+    /// a file ever came back, its old key is found taken at the destination and the next free `.N` is used.
+    public func forgetFinishedRecords(_ records: [FileRecord], olderThan cutoff: Int, now: Int) {
+        for r in records where r.step == .removed && r.updatedAt < cutoff && (r.keepCompressedUntil ?? 0) <= now {
+            unlinkat(recordsFD, r.id + ".json", 0)
+        }
+    }
+
     public func writeLastRun(_ summary: RunSummary) throws {
         let data = try Self.encoder.encode(summary)
         try FileSystem.writeAtomically(versionFD, "last-run.json", Array(data), directoryPath: directory + "/v1")

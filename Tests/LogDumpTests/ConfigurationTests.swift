@@ -25,6 +25,7 @@ import Testing
         #expect(config.destinationPath == defaults.destinationPath)
         #expect(config.keyTemplate == defaults.keyTemplate)
         #expect(config.keepCompressedHours == 0)
+        #expect(config.recordDays == defaults.recordDays)
         #expect(config.metricsTextfile == "")
     }
 
