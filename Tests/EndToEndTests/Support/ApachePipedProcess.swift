@@ -197,3 +197,25 @@ func pollUntil(_ what: String, timeout: Double, _ condition: () throws -> Bool) 
         usleep(50_000)
     }
 }
+
+extension PipedProcess {
+    /// Runs a program to completion with `input` on stdin (clean signal mask, see above); returns the
+    /// exit status and what it wrote to stderr.
+    static func run(_ executable: String, _ arguments: [String], input: String, timeout: Double = 60) throws -> (status: Int32, stderr: String) {
+        let process = try PipedProcess(executable, arguments)
+        try process.write(input)
+        try process.closeInput()
+        let status = try process.waitForExit(timeout: timeout)
+        return (status, process.stderrText)
+    }
+}
+
+/// strftime(3) of the current local time, as logsplit names the current file.
+func strftimeNow(_ format: String) -> String {
+    var now = time(nil)
+    var parts = tm()
+    localtime_r(&now, &parts)
+    var buffer = [CChar](repeating: 0, count: 256)
+    let count = strftime(&buffer, buffer.count, format, &parts)
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
