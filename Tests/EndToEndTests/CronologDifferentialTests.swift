@@ -124,6 +124,37 @@ struct CronologDifferentialTests {
             expected: ["2026/04/30/access.23": [1], "2026/05/01/access.00": [2, 3], "2026/05/01/access.01": [4]])
     }
 
+    /// Files 0664 and directories 0775, less the umask, as cronolog makes them.
+    @Test(arguments: ["0002", "0022", "0077", "0027"])
+    func permissionsFollowTheUmaskLikeCronolog(umask: String) throws {
+        var s = DifferentialSchedule()
+        s.lines(at: "2026-04-30 23:59:59")
+        s.lines(at: "2026-05-01 00:00:00")
+        let (_, ours) = try DifferentialRunner.expectSameOutput(["%Y/%m/access.%d%H"], schedule: s, umask: umask)
+        let mask = UInt32(umask, radix: 8)!
+        for (path, entry) in ours.tree.entries {
+            switch entry {
+            case .file(_, let mode): #expect(mode == 0o664 & ~mask, "\(path) \(String(mode, radix: 8))")
+            case .directory(let mode): #expect(mode == 0o775 & ~mask, "\(path) \(String(mode, radix: 8))")
+            default: Issue.record("unexpected \(path)")
+            }
+        }
+    }
+
+    /// Existing files are appended to (their mode kept), existing directories used as they are.
+    @Test func existingFilesAndDirectoriesAreAppendedToLikeCronolog() throws {
+        var s = DifferentialSchedule()
+        s.lines(at: "2026-11-26 13:59:59")
+        s.lines(at: "2026-11-26 14:00:00")
+        try DifferentialRunner.expectSameOutput(["logs/access_log.%Y%m%d%H"], schedule: s, prepare: { out in
+            try FileManager.default.createDirectory(
+                atPath: out + "/logs", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            let old = out + "/logs/access_log.2026112613"
+            FileManager.default.createFile(
+                atPath: old, contents: Data("an older line\n".utf8), attributes: [.posixPermissions: 0o600])
+        })
+    }
+
     /// Every specifier cronolog recognises drives the same period in logsplit; one schedule crossing a
     /// second, minute, hour, noon, day, month and year boundary shows it for each.
     @Test(arguments: [

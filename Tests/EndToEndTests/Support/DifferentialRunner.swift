@@ -40,10 +40,12 @@ enum DifferentialRunner {
     /// Runs `program` under a fake clock stepped through `schedule`, waiting for each complete line to land
     /// on disk before moving the clock; then closes stdin and snapshots the output tree. `arguments` end
     /// with the template, relative to the output directory (the child's working directory); `$OUT` in an
-    /// argument is replaced by that directory's absolute path.
+    /// argument is replaced by that directory's absolute path. `prepare` may lay out files first;
+    /// `umask` (octal text) is set for the child by a `/bin/sh` that then execs it.
     static func run(
         _ program: DifferentialProgram, arguments: [String], schedule: DifferentialSchedule,
-        timeZone: String? = nil, stepTimeout: TimeInterval = 20
+        timeZone: String? = nil, umask: String? = nil, prepare: ((String) throws -> Void)? = nil,
+        stepTimeout: TimeInterval = 20
     ) throws -> DifferentialOutcome {
         // libfaketime parses its time with glibc's mktime() in its constructor, which loads the zone of the
         // environment before cronolog's -z putenv("TZ=…"); cronolog's next localtime_r() does not reload it,
@@ -54,15 +56,21 @@ enum DifferentialRunner {
         let scratch = try TemporaryDirectory("diff-\(program.rawValue)")
         let out = scratch.join("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
+        try prepare?(out)
         let clock = try FaketimeClock(file: scratch.join("clock"), start: schedule.startTime)
+        var executable = try program.executable()
+        var argv = arguments.map { $0.replacingOccurrences(of: "$OUT", with: out) }
+        if let umask {
+            argv = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", executable] + argv
+            executable = "/bin/sh"
+        }
         let child = try DifferentialProcess(
-            label: program.rawValue, executable: try program.executable(),
-            arguments: arguments.map { $0.replacingOccurrences(of: "$OUT", with: out) },
+            label: program.rawValue, executable: executable, arguments: argv,
             environment: try clock.environment(timeZone: timeZone), currentDirectory: out,
             logDirectory: scratch.path)
         defer { if child.isRunning { child.send(SIGKILL) } }
 
-        var written = 0
+        var written = DifferentialTree.storedBytes(root: out)
         for (index, step) in schedule.steps.enumerated() {
             if step.time != clock.now { try clock.set(step.time) }
             try child.write(step.bytes)
@@ -112,12 +120,14 @@ enum DifferentialRunner {
     /// - cronolog exits 3 at EOF (Debian), logsplit 0 (a deliberate difference).
     @discardableResult
     static func expectSameOutput(
-        _ arguments: [String], schedule: DifferentialSchedule, timeZone: String? = nil,
-        ignoring: Set<String> = [], expected: [String: [Int]]? = nil,
+        _ arguments: [String], schedule: DifferentialSchedule, timeZone: String? = nil, umask: String? = nil,
+        prepare: ((String) throws -> Void)? = nil, ignoring: Set<String> = [], expected: [String: [Int]]? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> (cronolog: DifferentialOutcome, logsplit: DifferentialOutcome) {
-        let theirs = try run(.cronolog, arguments: arguments, schedule: schedule, timeZone: timeZone)
-        let ours = try run(.logsplit, arguments: arguments, schedule: schedule, timeZone: timeZone)
+        let theirs = try run(
+            .cronolog, arguments: arguments, schedule: schedule, timeZone: timeZone, umask: umask, prepare: prepare)
+        let ours = try run(
+            .logsplit, arguments: arguments, schedule: schedule, timeZone: timeZone, umask: umask, prepare: prepare)
         let all = Array(1...schedule.lastSequence)
         #expect(theirs.tree.allSequences.sorted() == all, "cronolog lost or repeated lines:\n\(theirs.tree)",
                 sourceLocation: sourceLocation)
@@ -127,7 +137,9 @@ enum DifferentialRunner {
         #expect(a == b, "logsplit differs from cronolog (\(arguments.joined(separator: " "))):\n\(a.differences(from: b))",
                 sourceLocation: sourceLocation)
         if zoneOption(in: arguments) != nil && !DifferentialProgram.selfCheck {  // cronolog has the artifact
-            let alone = try run(.logsplit, arguments: arguments, schedule: schedule, timeZone: timeZone ?? "UTC")
+            let alone = try run(
+                .logsplit, arguments: arguments, schedule: schedule, timeZone: timeZone ?? "UTC", umask: umask,
+                prepare: prepare)
             let difference = alone.tree.differences(from: ours.tree, ours: "-z alone", theirs: "-z and TZ")
             #expect(alone.tree == ours.tree, "logsplit with -z and TZ=\(timeZone ?? "UTC") differs:\n\(difference)",
                     sourceLocation: sourceLocation)
