@@ -128,6 +128,31 @@ public struct DumpConfiguration: Sendable {
         return found
     }
 
+    /// Problems of the machine rather than the file: the destination is missing (share not mounted), the
+    /// state directory cannot be created, no root matches anything yet. For `logdump validate`.
+    public func environmentProblems() -> [ConfigProblem] {
+        var found: [ConfigProblem] = []
+        if destinationType == "directory" {
+            do { try DirectoryDestination(root: destinationPath).checkAvailable() } catch {
+                found.append(ConfigProblem(key: "destination.path", message: error.description))
+            }
+        }
+        var parent = stateDirectory
+        while access(parent, F_OK) != 0, let slash = parent.lastIndex(of: "/"), parent != "/" {
+            parent = slash == parent.startIndex ? "/" : String(parent[..<slash])
+        }
+        if access(parent, W_OK) != 0 {
+            found.append(ConfigProblem(key: "general.state_directory", message: "\(stateDirectory) cannot be created or written (\(parent) is not writable)"))
+        }
+        for root in roots {
+            guard let pattern = try? RootPattern(root) else { continue }
+            if access(pattern.trustedPrefix, R_OK | X_OK) != 0 {
+                found.append(ConfigProblem(key: "sources.roots", message: "\(pattern.trustedPrefix) (the fixed part of \(root)) cannot be read"))
+            }
+        }
+        return found
+    }
+
     // MARK: - TOML
 
     /// Reads a TOML document; unknown keys and wrong types are problems, reported together.

@@ -149,11 +149,14 @@ struct Status: ParsableCommand {
 }
 
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check the configuration and say what is wrong, key by key.")
+    static let configuration = CommandConfiguration(
+        abstract: "Check the configuration and say what is wrong, key by key.",
+        discussion: "Checks the file and the flags, then that the destination exists (is mounted), the state directory can be written and the roots can be read. Exit 0 when all is well, 1 otherwise.")
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        let (configuration, problems) = options.load()
+        let (configuration, loaded) = options.load()
+        let problems = loaded.isEmpty ? configuration.environmentProblems() : loaded
         if problems.isEmpty {
             printOut("configuration OK: roots \(configuration.roots.joined(separator: ", ")), template \(configuration.template), "
                 + "\(configuration.format) level \(configuration.effectiveLevel), destination \(configuration.destinationPath)\n")
