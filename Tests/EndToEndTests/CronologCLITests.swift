@@ -52,6 +52,9 @@ struct CronologCLITests {
         let logs = tree.files.filter { $0.key.hasPrefix("access_log.") }
         #expect(logs.count == 1, "\(options): \(tree)")
         #expect(logs.values.first == Self.line, "\(options): \(tree)")
+        if options.contains("debug.txt") {
+            #expect(tree.files["debug.txt"].map { !$0.isEmpty } == true, "no debug output: \(tree)")
+        }
         let hard = options.contains { $0 == "-H" || $0.hasPrefix("--hardlink") }
         let soft = options.contains { $0 == "-S" || $0 == "-l" || $0.hasPrefix("--symlink") || $0.hasPrefix("--link") }
         if soft {

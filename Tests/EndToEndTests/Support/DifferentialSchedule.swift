@@ -30,6 +30,18 @@ struct DifferentialSchedule: Sendable {
         }
     }
 
+    /// One line with `payload` (any bytes but a newline) between its sequence number and its ending, and
+    /// an extra `\r` before the newline when asked.
+    mutating func rawLine(at utc: String, payload: [UInt8], endingWithCarriageReturn: Bool = false) {
+        precondition(!payload.contains(UInt8(ascii: "\n")))
+        lastSequence += 1
+        let time = Faketime.utc(utc)
+        var line = DifferentialLines.line(lastSequence, time: time)
+        line.insert(contentsOf: payload, at: 11)  // after "seq=000001 "
+        if endingWithCarriageReturn { line.insert(0x0D, at: line.count - 1) }
+        steps.append(Step(time: time, bytes: line, completesLine: true))
+    }
+
     /// `count` lines of `padding` extra bytes each, written together in ONE step at `utc`: both programs
     /// read them at the same clock, in as many reads as the pipe and their buffers need.
     mutating func burst(at utc: String, count: Int, padding: Int = 0) {
@@ -70,7 +82,8 @@ enum DifferentialLines {
     static func sequences(in bytes: [UInt8]) -> [Int] {
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         lines.removeLast()  // what follows the last newline is not a line (empty, or a torn start)
-        return lines.compactMap { line in
+        return lines.compactMap { whole in
+            let line = whole.last == 0x0D ? whole.dropLast() : whole  // a CR LF line
             guard line.starts(with: Array("seq=".utf8)), line.reversed().starts(with: Array(" 200 512".utf8).reversed())
             else { return nil }
             let digits = line.dropFirst(4).prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
