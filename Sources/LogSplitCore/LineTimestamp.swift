@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads the request time Apache writes as `%t`, `[26/Nov/2026:14:10:31 +0800]`, from a log line.
 ///
 /// Allocation-free and independent of the process time zone: the line carries its own UTC offset, so
@@ -5,21 +9,21 @@
 /// timestamp; anything else (a hostile `%u` with a bracket, a truncated line) gives nil.
 public enum LineTimestamp {
     /// Bytes of `dd/Mon/yyyy:HH:MM:SS +zzzz]` after the `[`.
-    static let length = 27
+    public static let length = 27
 
     /// The instant (seconds since the epoch) of the line's `[%t]`, or nil when it has none that parses.
     @inline(__always)
     public static func instant(in line: UnsafeRawBufferPointer, searchLimit: Int = 512) -> Int? {
         guard let base = line.baseAddress else { return nil }
         let limit = min(line.count, searchLimit)
-        var i = 0
-        while i < limit, line[i] != UInt8(ascii: "[") { i += 1 }
-        guard i < limit, line.count - (i + 1) >= length else { return nil }
+        guard limit > 0, let bracket = memchr(base, 91, limit) else { return nil }  // "["
+        let i = base.distance(to: UnsafeRawPointer(bracket))
+        guard line.count - (i + 1) >= length else { return nil }
         return parse(UnsafeRawBufferPointer(start: base + i + 1, count: length))
     }
 
     /// Parses exactly `dd/Mon/yyyy:HH:MM:SS +zzzz]`.
-    static func parse(_ t: UnsafeRawBufferPointer) -> Int? {
+    public static func parse(_ t: UnsafeRawBufferPointer) -> Int? {
         @inline(__always) func digits(_ at: Int, _ n: Int) -> Int? {
             var value = 0
             for k in at..<(at + n) {

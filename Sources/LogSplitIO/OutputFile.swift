@@ -26,11 +26,14 @@ final class OutputFile {
     var lastUse: UInt64 = 0
     var linked = false
 
-    // Staging for routed modes: lines copied here, written once per read.
+    // Staging for routed modes: lines copied here, written once per read (see `Splitter.stage`).
     var staging: UnsafeMutableRawBufferPointer? = nil
     var stagedBytes = 0
     var stagedLines = 0
     var touched = false
+    var holdsStaging = false
+    /// Index in `Splitter.openFiles` while the descriptor is open.
+    var openIndex = -1
 
     // Fault state.
     var pending: [UInt8] = []
@@ -59,40 +62,6 @@ final class OutputFile {
     var pendingCount: Int { pending.count - pendingHead }
     var hasPending: Bool { pendingCount > 0 }
     var inFault: Bool { faultSince != nil }
-
-    static let stagingCapacity = 64 << 10
-
-    /// Copies a line into the staging buffer, writing the buffer out first when it is full.
-    @inline(__always)
-    func stage(_ line: UnsafeRawBufferPointer, splitter: Splitter) {
-        if staging == nil {
-            staging = .allocate(byteCount: Self.stagingCapacity, alignment: 16)
-        }
-        if stagedBytes + line.count > Self.stagingCapacity {
-            flushStaging(splitter: splitter)
-            if line.count > Self.stagingCapacity {
-                splitter.deliver(line, lines: 1, to: self)
-                return
-            }
-        }
-        if !touched {
-            touched = true
-            splitter.touchedFiles.append(self)
-        }
-        let buffer = staging.unsafelyUnwrapped
-        (buffer.baseAddress.unsafelyUnwrapped + stagedBytes).copyMemory(from: line.baseAddress!, byteCount: line.count)
-        stagedBytes += line.count
-        stagedLines += 1
-    }
-
-    func flushStaging(splitter: Splitter) {
-        guard stagedBytes > 0, let buffer = staging else { return }
-        let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: stagedBytes)
-        let lines = stagedLines
-        stagedBytes = 0
-        stagedLines = 0
-        splitter.deliver(bytes, lines: lines, to: self)
-    }
 
     /// Writes all of `bytes`; returns how many were written before an error (errno is left set).
     func writeAll(_ bytes: UnsafeRawBufferPointer) -> Int {
@@ -136,6 +105,13 @@ final class OutputFile {
             close(fd)  // also releases the shared flock: the dumper may take the file now
             fd = -1
         }
+    }
+
+    func releaseStaging() -> Int {
+        guard let buffer = staging else { return 0 }
+        buffer.deallocate()
+        staging = nil
+        return buffer.count
     }
 }
 

@@ -17,6 +17,12 @@ public enum SignalState {
 
     public static func install(drainTimeout: Int) {
         drainSeconds.store(UInt32(clamping: max(1, drainTimeout)), ordering: .relaxed)
+        // A blocked mask is inherited across exec (a parent spawning from a thread may pass one on):
+        // without these signals the timer, the drain and the counters would never fire.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signo in [SIGALRM, SIGTERM, SIGINT, SIGHUP, SIGUSR1] { sigaddset(&unblock, signo) }
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
         handle(SIGTERM) { _ in SignalState.requestDrain() }

@@ -155,9 +155,11 @@ struct LogSplitCommand: ParsableCommand {
         }
         if let delay {
             let spec = try DurationSpec(parsing: delay)
-            if spec.count > 0 {
+            if spec.count > 0 && config.period.unit == .once {
+                warnings.append("-d/--delay has no effect with -o/--once-only: the file never rotates")
+            } else if spec.count > 0 {
                 let unit = config.period.unit
-                guard unit != .once, spec.unit < unit || (spec.unit == unit && spec.count < config.period.multiple) else {
+                guard spec.unit < unit || (spec.unit == unit && spec.count < config.period.multiple) else {
                     throw UsageError("the delay '\(delay)' must be shorter than the rotation period (\(config.period))")
                 }
                 config.delay = spec.seconds
