@@ -13,6 +13,9 @@ enum DifferentialProgram: String, Sendable, CaseIterable {
     /// The exit status at EOF: cronolog exits 3 (Debian 1.6.2), logsplit 0 (a deliberate difference).
     var statusAtEOF: Int32 { self == .cronolog || Self.selfCheck ? 3 : 0 }
 
+    /// How many bytes of an unfinished line the program may hold without writing them.
+    var partialLineHeld: Int { self == .cronolog || Self.selfCheck ? 0 : 256 * 1024 }
+
     func executable() throws -> String {
         switch self {
         case .cronolog:
@@ -86,12 +89,17 @@ enum DifferentialRunner {
                 }
                 guard landed, child.isRunning else { throw DifferentialFailure("line did not land: " + context()) }
             } else {
-                // A line-aware splitter holds a partial line: wait until it was read, then give a
-                // byte-copying one a moment to store it, so the clock moves only after that read.
+                // A partial line: wait until it was read and stored as far as the program stores partial
+                // lines (cronolog: every byte it read; logsplit holds up to its 256 KiB buffer), so the clock
+                // moves only after the program has looked at it, however loaded the machine is.
                 guard differentialPoll(timeout: stepTimeout, { child.unreadInput == 0 || !child.isRunning }),
                       child.isRunning
                 else { throw DifferentialFailure("partial line not read: " + context()) }
-                _ = differentialPoll(timeout: 0.3) { DifferentialTree.storedBytes(root: out) >= written }
+                let stored = differentialPoll(timeout: stepTimeout) {
+                    DifferentialTree.storedBytes(root: out) >= written - program.partialLineHeld || !child.isRunning
+                }
+                guard stored, child.isRunning else { throw DifferentialFailure("partial line not stored: " + context()) }
+                usleep(50_000)
             }
         }
         try child.closeInput()
