@@ -16,9 +16,10 @@ struct ApacheRequests {
 
     /// GETs `/seq/<n>` for every n in `range` (curl URL globbing, `parallel` connections with keep-alive)
     /// and returns the HTTP status curl saw for each n (0: no response).
-    func get(_ range: ClosedRange<Int>, parallel: Int = 4) throws -> [Int: Int] {
+    /// `host` sets the Host header (name-based virtual hosts).
+    func get(_ range: ClosedRange<Int>, parallel: Int = 4, host: String? = nil) throws -> [Int: Int] {
         let url = "\(server.baseURL)/seq/[\(range.lowerBound)-\(range.upperBound)]"
-        let result = try runProcess(curl, [
+        let result = try runProcess(curl, (host.map { ["--header", "Host: \($0)"] } ?? []) + [
             "--parallel", "--parallel-max", String(parallel), "--silent", "--no-progress-meter",
             "--max-time", "60", "--output", "/dev/null",
             "--write-out", "%{http_code} %{url_effective}\\n", url,

@@ -39,8 +39,9 @@ final class ApacheServer: @unchecked Sendable {
     deinit { stopQuietly() }
 
     /// Writes httpd.conf with `CustomLog "|<pipedLogger>" <format>` and starts httpd; returns once it serves.
-    /// `pipedLogger` is split into argv by Apache (no shell); `extraConfig` is appended verbatim.
-    func start(pipedLogger: String, format: String = "combined", extraConfig: String = "") throws {
+    /// `pipedLogger` is split into argv by Apache (no shell); nil leaves the CustomLog to `extraConfig`,
+    /// which is appended verbatim.
+    func start(pipedLogger: String?, format: String = "combined", extraConfig: String = "") throws {
         let dir = root.path
         let modules = "/usr/lib/apache2/modules"
         let config = """
@@ -74,7 +75,7 @@ final class ApacheServer: @unchecked Sendable {
             </Directory>
             LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined
             LogFormat "%v %h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" vhost_combined
-            CustomLog "|\(pipedLogger)" \(format)
+            \(pipedLogger.map { "CustomLog \"|\($0)\" \(format)" } ?? "")
             \(extraConfig)
 
             """
