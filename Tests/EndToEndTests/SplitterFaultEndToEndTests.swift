@@ -147,4 +147,25 @@ struct SplitterFaultEndToEndTests {
         #expect(missing.isEmpty || missing.last! - missing.first! + 1 == missing.count)
         #expect(status == 5)
     }
+
+    /// A fault that outlasts the input: after EOF the held lines are retried until --drain-timeout,
+    /// then counted as dropped, and the exit status says so (5).
+    @Test func faultLastingPastEndOfInputEndsWithDroppedLinesCounted() throws {
+        let dir = try TemporaryDirectory("logsplit-fault-eof")
+        let logs = dir.join("logs")
+        let splitter = try PipedProcess(Executables.logsplit, ["--drain-timeout", "3sec", "\(logs)/out.%Y%m%d"])
+        try splitter.write(FaultLines.text(1...100))
+        try waitForLines(100, in: logs)
+        let file = try #require(written(logs).files.keys.first)
+        try FaultInjection.setImmutable(logs + "/" + file, true)
+        defer { try? FaultInjection.setImmutable(logs + "/" + file, false) }
+        try splitter.write(FaultLines.text(101...150))
+        try splitter.closeInput()
+        let status = try splitter.waitForExit(timeout: 60)
+
+        #expect(status == 5, "\(splitter.stderrText)")
+        #expect(logsplitStat("dropped_lines", in: splitter.stderrText) == 50)
+        let report = try written(logs).sequence { FaultLines.number($0) }
+        #expect(report.problems(expecting: 1...100) == nil)
+    }
 }
