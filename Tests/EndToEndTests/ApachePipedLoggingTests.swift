@@ -76,6 +76,35 @@ struct ApachePipedLoggingTests {
         #expect(!server.errorLog.contains("AH00646"), "httpd could not write to the logger:\n\(server.errorLog)")
     }
 
+    /// The logs' filesystem is full while requests keep coming: logsplit keeps reading, so httpd's
+    /// children never block on a full pipe and every request is answered; once there is room again,
+    /// every line is written, exactly once and whole.
+    @Test func apacheIsNeverBlockedWhileTheDiskIsFull() throws {
+        let server = try ApacheServer(label: "disk-full")
+        defer { server.stopQuietly() }
+        let disk = try FaultTmpfs(at: server.logsDirectory, bytes: 64 * 1024)
+        defer { disk.unmount() }
+        try server.start(pipedLogger: logsplitLogger(server))
+        let requests = try ApacheRequests(server)
+        // About 270 KB of log lines: four times the tmpfs, and far more than a 64 KiB pipe holds.
+        let statuses = try requests.get(1...3000, parallel: 4)
+        #expect(statuses.values.allSatisfy { $0 == 404 }, "requests were not answered: \(Set(statuses.values))")
+        try pollUntil("the ENOSPC report in httpd's error log", timeout: 30) { server.errorLog.contains("No space left") }
+        try disk.resize(to: 8 << 20)
+        _ = try requests.get(3001...3010)
+        try pollUntil("all lines written after the disk grew", timeout: 60) {
+            try WrittenLogs(directory: server.logsDirectory).apacheSequence().counts.count >= 3010
+        }
+        try server.stop()
+        try server.waitForLoggersToExit(program: Executables.logsplit)
+
+        let logs = try WrittenLogs(directory: server.logsDirectory)
+        let problems = logs.apacheSequence().problems(expecting: 1...3010)
+        #expect(problems == nil, "\(problems ?? "")")
+        #expect(logs.unterminatedFiles.isEmpty)
+        #expect(!server.errorLog.contains("AH00646"))
+    }
+
     /// The sanity check of this harness, and the reason for logsplit's drain: Debian's cronolog dies of
     /// the SIGTERM a graceful restart sends, so lines of requests in flight are lost (httpd: AH00646).
     @Test func cronologLosesTheLinesOfRequestsInFlightAcrossAGracefulRestart() throws {
