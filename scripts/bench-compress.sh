@@ -99,8 +99,8 @@ by = {}
 for rnd, name, wall, cpu, out in rows:
     u, s = (float(x) for x in cpu.split())
     by.setdefault(name, []).append((int(rnd), float(wall), u + s, int(out)))
-def per_round(name):
-    return {r: w for r, w, _, _ in by[name]}
+def per_round(name, i=1):
+    return {v[0]: v[i] for v in by[name]}
 pairs = {"zstd -3 -T0": ["logdump zstd -3", "logdump zstd -3 +verify"],
          "pigz -6": ["logdump gzip -6", "logdump gzip -6 +verify"],
          "gzip -6": ["logdump gzip -6"]}
@@ -116,5 +116,8 @@ for ref, ours in pairs.items():
     for o in ours:
         r, l = per_round(ref), per_round(o)
         ratios = [r[k] / l[k] for k in r if k in l]
-        print(f"  {o:26} vs {ref:12}: {statistics.median(ratios):.2f}x")
+        rc, lc = per_round(ref, 2), per_round(o, 2)
+        cpu = [rc[k] / lc[k] for k in rc if k in lc]
+        print(f"  {o:26} vs {ref:12}: {statistics.median(ratios):.2f}x wall, {statistics.median(cpu):.2f}x CPU")
+print("(on a machine shared with other work, wall ratios are noisy: CPU ratios show the work done per byte)")
 PY
