@@ -34,10 +34,13 @@ extension Splitter {
     /// Closes the open file used longest ago (it reopens on its next line). Scans only the open files.
     func closeLeastRecentlyUsed() {
         var victim: OutputFile? = nil
-        for file in openFiles where !file.hasPending && file !== longLineFile && !file.touched {
+        for file in openFiles where !file.hasPending && file !== longLineFile {
             if victim == nil || file.lastUse < victim!.lastUse { victim = file }
         }
-        if let victim { closeDescriptor(of: victim) }
+        guard let victim else { return }
+        // More files than the bound may take lines in one read: write what the victim staged first.
+        flushStaging(victim)
+        if victim.fd >= 0 && !victim.hasPending { closeDescriptor(of: victim) }
     }
 
     func closeDescriptor(of file: OutputFile) {

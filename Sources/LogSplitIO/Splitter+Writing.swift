@@ -164,6 +164,7 @@ extension Splitter {
         timersDirty = true
         file.openIndex = openFiles.count
         openFiles.append(file)
+        peakOpenFiles = max(peakOpenFiles, openFiles.count)
         counters.filesOpened += 1
         if configuration.link != nil, file.periodStart == sites[file.site].arrivalFile?.periodStart ?? file.periodStart {
             updateLink(for: file)

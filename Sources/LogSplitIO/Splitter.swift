@@ -30,6 +30,8 @@ public final class Splitter {
     var files: [FileKey: OutputFile] = [:]
     /// Files with an open descriptor, for the least-recently-used bound (scanning it is O(max open files)).
     var openFiles: [OutputFile] = []
+    /// The most descriptors open at once (bounded by `maxOpenFiles`).
+    public internal(set) var peakOpenFiles = 0
     var useTick: UInt64 = 0
     /// Files that staged lines during the current read; each is written once at the end of the read.
     var touchedFiles: [OutputFile] = []

@@ -52,3 +52,20 @@ import Testing
         #expect(splitter.counters.untimedLines == 2)
     }
 }
+
+@Suite struct SplitterDescriptorBoundTests {
+    @Test func moreSitesInOneReadThanOpenFilesStillKeepsDescriptorsBounded() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = (0..<300).map { "site\($0) GET /\($0)\n" }.joined()
+        let (splitter, status, _) = try split("{site}/access.%H", in: dir, configure: {
+            $0.siteField = true
+            $0.maxOpenFiles = 8
+        }, startingAt: fourteenHundred, [.data(at: fourteenHundred, bytes: bytes(input), perRead: 1 << 20)])
+        #expect(status == .ok)
+        #expect(splitter.counters.lines == 300)
+        #expect(files(under: dir).count == 300)
+        #expect(contents(dir + "/site299/access.14") == "GET /299\n")
+        #expect(splitter.peakOpenFiles == 8)
+    }
+}
