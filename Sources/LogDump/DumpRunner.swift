@@ -106,7 +106,8 @@ public final class DumpRunner: @unchecked Sendable {
         var seen = Set<String>()
         for file in files {
             let id = FileRecord.id(for: file.path)
-            seen.insert(id)
+            // Two roots may match the same file: one job per file.
+            guard seen.insert(id).inserted else { continue }
             if var record = records[id] {
                 switch record.step {
                 case .removed:

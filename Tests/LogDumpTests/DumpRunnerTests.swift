@@ -259,3 +259,26 @@ final class DumpSandbox: @unchecked Sendable {
         #expect(!box.exists(box.logPath("c1", "shop", "00")))
     }
 }
+
+@Suite struct DumpRunnerOverlapTests {
+    @Test func overlappingRootsShipEachFileOnce() throws {
+        let box = try DumpSandbox()
+        box.config.roots = [box.root + "/containers/{container}/weblogs/{site}", box.root + "/containers/*/weblogs/*/"]
+        let text = try box.writeLog("c1", "shop", "00", lines: 0..<100)
+        #expect(try box.run() == 0)
+        #expect(box.destinationFiles() == ["testhost/c1/shop/2026/11/20/access_log.2026112000.zst"])
+        #expect(try DumpSandbox.decompressFile(box.keyPath("c1", "shop", "00")) == text)
+    }
+
+    @Test func aRecreatedFileShipsOnlyItsNewLinesUnderTheNextKey() throws {
+        let box = try DumpSandbox()
+        let first = try box.writeLog("c1", "shop", "00", lines: 0..<100)
+        #expect(try box.run() == 0)
+        let again = try box.writeLog("c1", "shop", "00", lines: 100..<150)
+        let more = try box.writeLog("c1", "shop", "00", lines: 150..<160)
+        #expect(try box.run() == 0)
+        #expect(try DumpSandbox.decompressFile(box.keyPath("c1", "shop", "00")) == first)
+        #expect(try DumpSandbox.decompressFile(box.keyPath("c1", "shop", "00", suffix: ".1")) == again + more)
+        #expect(box.destinationFiles().count == 2)
+    }
+}
