@@ -314,6 +314,11 @@ public final class DumpRunner: @unchecked Sendable {
             say("warning: \(record.source) was replaced while logdump looked at it; it is taken up by the next run")
             return false
         }
+        if record.offset > 0, let headLength = record.headLength,
+           Self.headChecksum(fd, length: headLength)?.crc32 != record.headCRC32 {
+            // Same inode number, different beginning: a new file, not the rest of the one shipped.
+            record.offset = 0
+        }
         let size = Int(info.st_size)
         guard size >= record.offset else {
             throw SystemError("compress (the file shrank below the \(record.offset) bytes already shipped; left in place)",
@@ -340,8 +345,11 @@ public final class DumpRunner: @unchecked Sendable {
         let stored = try FileCompressor.verify(path: temporary, format: format, expected: result.source)
         guard rename(temporary, final) == 0 else { throw SystemError("rename", final) }
         guard fsync(store.spoolFD) == 0 else { throw SystemError("fsync", store.spoolPath) }
+        let head = Self.headChecksum(fd, length: min(4096, record.offset + result.source.count))
         record.length = result.source.count
         record.sourceCRC32 = result.source.crc32
+        record.headCRC32 = head?.crc32
+        record.headLength = head?.count
         record.format = format.rawValue
         record.compressedSize = stored.size
         record.compressedSHA256 = stored.sha256
@@ -350,6 +358,16 @@ public final class DumpRunner: @unchecked Sendable {
         record.lastError = nil
         try store.save(record)
         return true
+    }
+
+    /// CRC-32 of the first `length` bytes of the file, or nil when it has fewer.
+    static func headChecksum(_ fd: Int32, length: Int) -> ContentChecksum? {
+        var bytes = [UInt8](repeating: 0, count: max(length, 1))
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, length, 0) }
+        guard n == length else { return nil }
+        var checksum = ContentChecksum()
+        bytes.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+        return checksum
     }
 
     /// A record whose file disappeared before anything was made from it: nothing to ship.
@@ -459,8 +477,10 @@ public final class DumpRunner: @unchecked Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SystemError("fstat", record.source.description) }
-        guard FileSystem.isRegular(info), UInt64(info.st_dev) == record.device, UInt64(info.st_ino) == record.inode else {
-            // Another file took the name: ours is gone; the newcomer is a new generation for the next run.
+        guard FileSystem.isRegular(info), UInt64(info.st_dev) == record.device, UInt64(info.st_ino) == record.inode,
+              record.headLength == nil || Self.headChecksum(fd, length: record.headLength!)?.crc32 == record.headCRC32 else {
+            // Another file took the name (even one that reused the inode number): ours is gone; the newcomer
+            // is a new generation for the next run.
             try finish()
             return true
         }
@@ -529,5 +549,9 @@ extension FileRecord {
         compressedSHA256 = nil
         key = nil
         keepCompressedUntil = nil
+        if offset == 0 {
+            headCRC32 = nil
+            headLength = nil
+        }
     }
 }

@@ -41,6 +41,10 @@ public struct FileRecord: Codable, Sendable, Equatable {
     /// Set from `compressed` on.
     public var length: Int? = nil
     public var sourceCRC32: UInt32? = nil
+    /// CRC-32 of the file's first bytes (up to 4 KiB, from offset 0) when it was compressed: with device and
+    /// inode it tells the same file (grown or not) from a new one that reused the inode number.
+    public var headCRC32: UInt32? = nil
+    public var headLength: Int? = nil
     public var format: String? = nil
     public var compressedSize: Int? = nil
     public var compressedSHA256: String? = nil

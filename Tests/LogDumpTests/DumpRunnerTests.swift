@@ -282,3 +282,34 @@ final class DumpSandbox: @unchecked Sendable {
         #expect(box.destinationFiles().count == 2)
     }
 }
+
+@Suite struct DumpRunnerIdentityTests {
+    @Test func aNewFileWithTheSameSizeIsNotMistakenForTheShippedOne() throws {
+        // A record stuck between "shipped" and "removed" (a crash after the unlink) meets a new file at the
+        // same path: whatever its inode number, its first bytes differ, so it is shipped, not deleted.
+        let box = try DumpSandbox()
+        let first = try box.writeLog("c1", "shop", "00", lines: 0..<100)
+        #expect(try box.run() == 0)
+        // Rewind the record to "shipped", as a kill right after the unlink would leave it.
+        let records = box.config.stateDirectory + "/v1/records"
+        let name = try #require(FileManager.default.contentsOfDirectory(atPath: records).first { $0.hasSuffix(".json") })
+        var json = try String(contentsOfFile: records + "/" + name, encoding: .utf8)
+        json = json.replacingOccurrences(of: "\"step\":\"removed\"", with: "\"step\":\"shipped\"")
+        // Pretend the new file got the old inode number.
+        let newText = first.replacingOccurrences(of: "seq=", with: "SEQ=")
+        try Data(newText.utf8).write(to: URL(fileURLWithPath: box.logPath("c1", "shop", "00")))
+        var info = stat()
+        #expect(stat(box.logPath("c1", "shop", "00"), &info) == 0)
+        let inode = try #require(json.range(of: #""inode":[0-9]+"#, options: .regularExpression))
+        json.replaceSubrange(inode, with: "\"inode\":\(info.st_ino)")
+        try json.write(toFile: records + "/" + name, atomically: true, encoding: .utf8)
+        #expect(newText.utf8.count == first.utf8.count)
+
+        #expect(try box.run() == 0)  // marks the old file removed, leaves the new one
+        #expect(box.exists(box.logPath("c1", "shop", "00")))
+        #expect(try box.run() == 0)  // ships the new one as the next part
+        #expect(try DumpSandbox.decompressFile(box.keyPath("c1", "shop", "00")) == first)
+        #expect(try DumpSandbox.decompressFile(box.keyPath("c1", "shop", "00", suffix: ".1")) == newText)
+        #expect(!box.exists(box.logPath("c1", "shop", "00")))
+    }
+}
