@@ -47,6 +47,9 @@ public enum SignalState {
     }
 
     /// True once, after SIGUSR1.
-    static func takeStatsRequest() -> Bool { statsRequested.exchange(0, ordering: .relaxed) != 0 }
+    static func takeStatsRequest() -> Bool {
+        // A plain load first: the exchange (a locked instruction) only when a request is there.
+        statsRequested.load(ordering: .relaxed) != 0 && statsRequested.exchange(0, ordering: .relaxed) != 0
+    }
     static var draining: Bool { terminateRequested.load(ordering: .relaxed) != 0 }
 }

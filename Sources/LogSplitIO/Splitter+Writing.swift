@@ -86,8 +86,10 @@ extension Splitter {
 
     /// Writes whole lines (or a piece of a long line, `lines == 0`) to `file`, or queues them while it fails.
     func deliver(_ bytes: UnsafeRawBufferPointer, lines: Int, to file: OutputFile) {
-        useTick &+= 1
-        file.lastUse = useTick
+        if configuration.siteField || configuration.lineTime {  // only routed modes have several files to evict
+            useTick &+= 1
+            file.lastUse = useTick
+        }
         if file.fd < 0 && !file.inFault { _ = open(file) }
         if file.hasPending || file.fd < 0 {
             if file.hasPending && now >= file.nextRetry { retry(file) }
