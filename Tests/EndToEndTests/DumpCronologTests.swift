@@ -44,6 +44,12 @@ import Testing
             "e2e/c2/shop/2026/11/20/access_log.2026112011.zst",
         ])
         #expect(try world.allFiles(world.sources).isEmpty)
+        // Standard format: the zstd tool accepts every shipped file.
+        let zstd = try Executables.system("zstd", package: "zstd")
+        for key in try world.allFiles(world.destination) {
+            let tested = try runProcess(zstd, ["-tq", world.destination + "/" + key])
+            #expect(tested.status == 0, "zstd -t \(key): \(tested.stderrText)")
+        }
         let status = try world.logdump(["status"])
         #expect(status.status == 0)
         #expect(status.stdoutText.contains("shop"), "\(status.stdoutText)")

@@ -110,5 +110,9 @@ import Glibc
         #expect(clean.status == 0, "\(clean.stderrText)")
         #expect(clean.stderrText.contains("corrupted at the destination?"), "the damaged copy is reported when found")
         try world.expectEveryLineExactlyOnce(expected)
+        let gzip = try Executables.system("gzip", package: "gzip")
+        for key in try world.allFiles(world.destination) {
+            #expect(try runProcess(gzip, ["-t", world.destination + "/" + key]).status == 0, "gzip -t \(key)")
+        }
     }
 }
