@@ -126,12 +126,14 @@ final class ApacheServer: @unchecked Sendable {
         if let pid { try pollUntil("apache2 parent \(pid) to exit", timeout: 30) { !processAlive(pid) } }
     }
 
-    /// For `defer`: stop without throwing; kills the parent if it does not stop.
+    /// For `defer`: stop without throwing; if httpd does not stop, kills every process of this server
+    /// (parent, children, loggers: their command lines name this server's directory).
     func stopQuietly() {
         guard running else { return }
         let pid = parentPID
         do { try stop() } catch {
             if let pid { kill(pid, SIGKILL) }
+            for other in runningProcesses(argv0: nil, mentioning: root.path) { kill(other, SIGKILL) }
         }
     }
 
@@ -163,14 +165,14 @@ func processAlive(_ pid: pid_t) -> Bool {
     return state != "Z" && state != "X"
 }
 
-/// Live processes whose argv[0] is `argv0` and whose command line contains `text`.
-func runningProcesses(argv0: String, mentioning text: String) -> [pid_t] {
+/// Live processes whose argv[0] is `argv0` (any when nil) and whose command line contains `text`.
+func runningProcesses(argv0: String?, mentioning text: String) -> [pid_t] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { name -> pid_t? in
         guard let pid = pid_t(name),
               let raw = FileManager.default.contents(atPath: "/proc/\(name)/cmdline"), !raw.isEmpty else { return nil }
         let args = raw.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        guard args.first == argv0, args.joined(separator: " ").contains(text), processAlive(pid) else { return nil }
+        guard argv0 == nil || args.first == argv0, args.joined(separator: " ").contains(text), processAlive(pid) else { return nil }
         return pid
     }
 }
