@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "LogDump",
             dependencies: [
-                "LogSplitCore", "LogSplitIO", "LogCompression", "CLinuxShim",
+                "LogSplitCore", "LogCompression", "CLinuxShim",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict),

@@ -7,8 +7,8 @@ packages=(
   zlib1g-dev libzstd-dev pkg-config        # build: zlib and libzstd system-library targets
   cronolog faketime                        # differential tests against the real cronolog, under libfaketime
   apache2 apache2-utils curl               # end-to-end tests with a real httpd piping into logsplit
-  util-linux time procps                   # prlimit (write faults), /usr/bin/time -v (peak memory), pgrep
-  zstd pigz gzip                           # verify our gzip/zstd output with the reference tools; benchmarks
+  util-linux time procps e2fsprogs         # prlimit, chattr (write faults), /usr/bin/time -v (peak memory), pgrep
+  zstd pigz gzip bc                        # verify our gzip/zstd output with the reference tools; benchmarks
   hyperfine                                # side-by-side benchmark scripts
 )
 

@@ -162,6 +162,15 @@ extension Splitter {
             startFault(file, error: EWOULDBLOCK, operation: "take the shared lock on")
             return false
         }
+        var st = stat()
+        if fstat(fd, &st) == 0 && st.st_nlink == 0 {
+            // A dumper removed the file between our open and our lock: lines written now would be lost.
+            // Open the name again (a new file) on the next attempt.
+            close(fd)
+            startFault(file, error: ENOENT, operation: "keep open (a dumper removed it while it was being opened)")
+            file.nextRetry = now
+            return false
+        }
         file.fd = fd
         timersDirty = true
         file.openIndex = openFiles.count
