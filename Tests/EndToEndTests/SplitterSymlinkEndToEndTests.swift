@@ -112,4 +112,25 @@ struct SplitterSymlinkEndToEndTests {
         #expect(entries(logs).filter { $0.hasPrefix(name + ".refused-fifo-") }.count == 1, "\(entries(logs))")
         #expect(try WrittenLogs(directory: logs).sequence { FaultLines.number($0) }.problems(expecting: 1...50) == nil)
     }
+
+    /// The -S/-P link names live below the root too: a symlinked folder on their way is refused, and
+    /// nothing (not even a link) is created through it.
+    @Test func linkFolderPlantedAsSymlinkIsRefused() throws {
+        let dir = try TemporaryDirectory("logsplit-symlink-links")
+        let logs = dir.join("logs")
+        let elsewhere = dir.join("elsewhere")
+        try fm.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: logs + "/links", withDestinationPath: elsewhere)
+
+        let run = try PipedProcess.run(Executables.logsplit, [
+            "-S", "\(logs)/links/current", "-P", "\(logs)/links/previous", "\(logs)/out.%Y%m%d",
+        ], input: FaultLines.text(1...20))
+
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(entries(elsewhere).isEmpty, "created through the symlink: \(entries(elsewhere))")
+        #expect(entries(logs).filter { $0.hasPrefix("links.refused-symlink-") }.count == 1, "\(entries(logs))")
+        #expect(!isSymlink(logs + "/links"))
+        #expect(try WrittenLogs(directory: logs).sequence { FaultLines.number($0) }.problems(expecting: 1...20) == nil)
+    }
 }
