@@ -40,7 +40,7 @@ usage: scripts/bench-split.sh [options]
   --no-apache          skip the one-write-per-line mode
   --no-rss-check       skip the long-line peak-RSS run
   --tools LIST         comma-separated subset of: cat,cronolog,rotatelogs,plain,site,linetime
-  --logsplit PATH      logsplit binary (default: build release into .build-bench-release)
+  --logsplit PATH      logsplit binary (default: build it in release into .build-bench-release)
   --data DIR           where the generated logs are cached (default: bench-data/)
   --out DIR            where outputs are written (default: /dev/shm if tmpfs, else /tmp)
   --quick              --size 200M --rounds 3 --apache-lines 200000
@@ -119,11 +119,10 @@ if [ -n "$tools_filter" ] && ! [[ ",$tools_filter," =~ ,(plain|site|linetime), ]
     needs_logsplit=0
 fi
 if [ "$needs_logsplit" = 1 ] && [ -z "$logsplit" ]; then
+    # Always (re)build, so the binary matches the sources; a no-op build takes seconds.
+    echo "building logsplit (release, scratch path .build-bench-release)..." >&2
+    (cd "$repo" && swift build -c release --scratch-path .build-bench-release --product logsplit >&2)
     logsplit="$repo/.build-bench-release/release/logsplit"
-    if [ ! -x "$logsplit" ]; then
-        echo "building logsplit (release, scratch path .build-bench-release)..." >&2
-        (cd "$repo" && swift build -c release --scratch-path .build-bench-release --product logsplit >&2)
-    fi
 fi
 [ "$needs_logsplit" = 0 ] || [ -x "$logsplit" ] || die "no logsplit binary at $logsplit"
 
@@ -216,6 +215,8 @@ rotate() { # prints the tools rotated left by $1
     for ((i = 0; i < n; i++)); do echo "${tools[$(( (i + k) % n ))]}"; done
 }
 
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$repo" diff --quiet HEAD -- Sources 2>/dev/null || commit="$commit+local changes"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "input: $log ($bytes bytes, $lines lines); vhost input $vbytes bytes; output under $out_root" >&2
@@ -301,7 +302,7 @@ fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cp "$results" "$data_dir/results-$(date -u +%Y%m%dT%H%M%S).tsv"
 
-APACHE_PACE=$apache_pace python3 - "$results" "$started" "$load_before" "$load_after" <<'EOF'
+APACHE_PACE=$apache_pace COMMIT=$commit python3 - "$results" "$started" "$load_before" "$load_after" <<'EOF'
 import statistics, sys, collections, platform, os, subprocess
 path, started, load_before, load_after = sys.argv[1:5]
 rows = []
@@ -350,7 +351,8 @@ def cpu_info():
 
 checks = []
 print()
-print(f"Measured {started}; {os.cpu_count()} CPUs ({cpu_info()}); load average before {load_before}, after {load_after}.")
+print(f"Measured {started}; {os.cpu_count()} CPUs ({cpu_info()}); load average before {load_before}, after {load_after}; "
+      f"logsplit at commit {os.environ.get('COMMIT', 'unknown')}.")
 groups = collections.OrderedDict()
 for r in rows:
     groups.setdefault((r["kind"], r["mode"]), []).append(r)
