@@ -14,7 +14,7 @@ struct ApachePipedLoggingTests {
     @Test func everyRequestIsWrittenExactlyOnce() throws {
         let server = try ApacheServer(label: "exactly-once")
         defer { server.stopQuietly() }
-        try server.start(pipedLogger: logsplitLogger(server))
+        try server.start(pipedLogger: logsplitLogger(server), readyLogger: Executables.logsplit)
         let statuses = try ApacheRequests(server).get(1...3000, parallel: 4)
         try server.stop()
         try server.waitForLoggersToExit(program: Executables.logsplit)
@@ -29,7 +29,7 @@ struct ApachePipedLoggingTests {
     @Test func noLineIsLostAcrossGracefulRestartsUnderLoad() throws {
         let server = try ApacheServer(label: "graceful-load")
         defer { server.stopQuietly() }
-        try server.start(pipedLogger: logsplitLogger(server))
+        try server.start(pipedLogger: logsplitLogger(server), readyLogger: Executables.logsplit)
         let load = ApacheLoad(try ApacheRequests(server), batch: 300, parallel: 4)
         let restarts = 6
         for _ in 1...restarts {
@@ -57,7 +57,7 @@ struct ApachePipedLoggingTests {
     @Test func slowRequestInFlightAcrossGracefulRestartIsWritten() throws {
         let server = try ApacheServer(label: "graceful-slow")
         defer { server.stopQuietly() }
-        try server.start(pipedLogger: logsplitLogger(server))
+        try server.start(pipedLogger: logsplitLogger(server), readyLogger: Executables.logsplit)
         let requests = try ApacheRequests(server)
         _ = try requests.get(1...50)
         let slow = try (101...103).map { try requests.startSlow($0, seconds: 4) }
@@ -85,7 +85,7 @@ struct ApachePipedLoggingTests {
         defer { server.stopQuietly() }
         let disk = try FaultTmpfs(at: server.logsDirectory, bytes: 64 * 1024)
         defer { disk.unmount() }
-        try server.start(pipedLogger: logsplitLogger(server))
+        try server.start(pipedLogger: logsplitLogger(server), readyLogger: Executables.logsplit)
         let requests = try ApacheRequests(server)
         // About 270 KB of log lines: four times the tmpfs, and far more than a 64 KiB pipe holds.
         let statuses = try requests.get(1...3000, parallel: 4)

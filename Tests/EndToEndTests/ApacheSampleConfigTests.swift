@@ -19,15 +19,17 @@ struct ApacheSampleConfigTests {
         let server = try ApacheServer(label: "sample-single")
         defer { server.stopQuietly() }
         let snippet = try sample("logsplit.conf", logsplit: Executables.logsplit, weblogs: server.logsDirectory)
-        try server.start(pipedLogger: nil, extraConfig: snippet)
-        _ = try ApacheRequests(server).get(1...200)
+        try server.start(pipedLogger: nil, extraConfig: snippet, readyLogger: Executables.logsplit)
+        let before = try ApacheRequests(server).get(1...200)
         try server.graceful()
-        _ = try ApacheRequests(server).get(201...400)
+        let after = try ApacheRequests(server).get(201...400)
         try server.stop()
         try server.waitForLoggersToExit(program: Executables.logsplit)
 
+        #expect(before.merging(after) { $1 }.values.allSatisfy { $0 == 404 })
         let logs = try WrittenLogs(directory: server.logsDirectory + "/www")
-        #expect(logs.apacheSequence().problems(expecting: 1...400) == nil)
+        let problems = logs.apacheSequence().problems(expecting: 1...400)
+        #expect(problems == nil, "\(problems ?? "")\nhttpd's error log:\n\(server.errorLog)")
         #expect(logs.files.keys.allSatisfy { $0.hasPrefix("access_log.") && $0.count == "access_log.YYYYMMDDHH".count })
     }
 
@@ -45,7 +47,7 @@ struct ApacheSampleConfigTests {
               ServerName Beta.Example
             </VirtualHost>
             """
-        try server.start(pipedLogger: nil, extraConfig: snippet + "\n" + vhosts)
+        try server.start(pipedLogger: nil, extraConfig: snippet + "\n" + vhosts, readyLogger: Executables.logsplit)
         let requests = try ApacheRequests(server)
         _ = try requests.get(1...100, host: "alpha.example")
         _ = try requests.get(101...200, host: "beta.example")
@@ -56,7 +58,7 @@ struct ApacheSampleConfigTests {
         try server.waitForLoggersToExit(program: Executables.logsplit)
 
         let sites = ((try? FileManager.default.contentsOfDirectory(atPath: server.logsDirectory)) ?? []).sorted()
-        #expect(sites == ["alpha.example", "beta.example"])
+        #expect(sites == ["alpha.example", "beta.example"], "httpd's error log:\n\(server.errorLog)")
         let alpha = try WrittenLogs(directory: server.logsDirectory + "/alpha.example").apacheSequence()
         let beta = try WrittenLogs(directory: server.logsDirectory + "/beta.example").apacheSequence()
         #expect(alpha.problems(expecting: Array(1...100) + Array(201...220)) == nil)

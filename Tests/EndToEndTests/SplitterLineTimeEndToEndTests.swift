@@ -70,7 +70,9 @@ struct SplitterLineTimeEndToEndTests {
     @Test func slowApacheRequestIsFiledByItsStartTime() throws {
         let server = try ApacheServer(label: "line-time")
         defer { server.stopQuietly() }
-        try server.start(pipedLogger: "\(Executables.logsplit) --line-time --drain-timeout 30sec \(server.logsDirectory)/access_log.%H%M%S")
+        try server.start(
+            pipedLogger: "\(Executables.logsplit) --line-time --drain-timeout 30sec \(server.logsDirectory)/access_log.%H%M%S",
+            readyLogger: Executables.logsplit)
         let requests = try ApacheRequests(server)
         let slow = try requests.startSlow(1001, seconds: 3)
         _ = try requests.get(1...20)

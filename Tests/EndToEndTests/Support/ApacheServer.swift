@@ -11,6 +11,7 @@ final class ApacheServer: @unchecked Sendable {
     let port: UInt16
     let apache2: String
     private var running = false
+    private var readyLogger: String?
 
     var configPath: String { root.join("httpd.conf") }
     var errorLogPath: String { root.join("error.log") }
@@ -41,7 +42,13 @@ final class ApacheServer: @unchecked Sendable {
     /// Writes httpd.conf with `CustomLog "|<pipedLogger>" <format>` and starts httpd; returns once it serves.
     /// `pipedLogger` is split into argv by Apache (no shell); nil leaves the CustomLog to `extraConfig`,
     /// which is appended verbatim.
-    func start(pipedLogger: String?, format: String = "combined", extraConfig: String = "") throws {
+    ///
+    /// `readyLogger` names a logger program that handles SIGTERM (logsplit): start and `graceful()`
+    /// then also wait until the new generation's logger catches SIGTERM, so a restart or stop that
+    /// follows at once cannot kill it while it is still starting (that would lose the lines waiting in
+    /// its pipe; see .fragments/apache-bugs.md #3).
+    func start(pipedLogger: String?, format: String = "combined", extraConfig: String = "", readyLogger: String? = nil) throws {
+        self.readyLogger = readyLogger
         let dir = root.path
         let modules = "/usr/lib/apache2/modules"
         let config = """
@@ -86,6 +93,16 @@ final class ApacheServer: @unchecked Sendable {
         try pollUntil("apache2 to serve on port \(port)", timeout: 30) {
             generations >= 1 && canConnect(port: port)
         }
+        try waitForNewLogger(besides: [])
+    }
+
+    /// With `readyLogger` set: waits until a logger not in `old` runs and every logger catches SIGTERM.
+    private func waitForNewLogger(besides old: Set<pid_t>) throws {
+        guard let program = readyLogger else { return }
+        try pollUntil("a new \(program) to handle SIGTERM", timeout: 30) {
+            let pids = loggerPIDs(program: program)
+            return pids.contains { !old.contains($0) } && pids.allSatisfy { catchesSIGTERM($0) }
+        }
     }
 
     /// Runs `apache2 -f <config> <arguments>` and waits (bounded) for it; throws with its output if it fails.
@@ -113,8 +130,10 @@ final class ApacheServer: @unchecked Sendable {
     /// old children finish their requests into the old pipes. Returns once the new generation serves.
     func graceful() throws {
         let before = generations
+        let oldLoggers = Set(readyLogger.map { loggerPIDs(program: $0) } ?? [])
         try control(["-k", "graceful"])
         try pollUntil("apache2 graceful restart \(before + 1)", timeout: 30) { generations > before }
+        try waitForNewLogger(besides: oldLoggers)
     }
 
     /// `apache2 -k stop`, then waits (bounded) for the parent to go.
@@ -154,6 +173,14 @@ final class ApacheServer: @unchecked Sendable {
 struct ApacheFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// True when `pid` has a handler for SIGTERM (the SigCgt mask in /proc/PID/status), or is gone.
+func catchesSIGTERM(_ pid: pid_t) -> Bool {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return true }
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+          let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+    return mask & (1 << UInt64(SIGTERM - 1)) != 0
 }
 
 /// True while `pid` exists and is not a zombie.
