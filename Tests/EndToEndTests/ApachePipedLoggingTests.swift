@@ -77,6 +77,27 @@ struct ApachePipedLoggingTests {
         #expect(!server.errorLog.contains("AH00646"), "httpd could not write to the logger:\n\(server.errorLog)")
     }
 
+    /// `BufferedLogs On`: each child holds up to 4 KiB of lines and writes them when its buffer fills
+    /// or when it exits, which for old children is after the graceful restart SIGTERMed the logger
+    /// (cronolog loses all of them without a word). logsplit reads on and writes every line.
+    @Test func bufferedLogsAreAllWrittenAcrossAGracefulRestart() throws {
+        let server = try ApacheServer(label: "buffered-logs")
+        defer { server.stopQuietly() }
+        try server.start(pipedLogger: logsplitLogger(server), extraConfig: "BufferedLogs On", readyLogger: Executables.logsplit)
+        let requests = try ApacheRequests(server)
+        _ = try requests.get(1...500)
+        try server.graceful()
+        _ = try requests.get(501...1000)
+        try server.graceful()
+        try server.stop()
+        try server.waitForLoggersToExit(program: Executables.logsplit)
+
+        let logs = try WrittenLogs(directory: server.logsDirectory)
+        let problems = logs.apacheSequence().problems(expecting: 1...1000)
+        #expect(problems == nil, "\(problems ?? "")")
+        #expect(logs.unterminatedFiles.isEmpty)
+    }
+
     /// The logs' filesystem is full while requests keep coming: logsplit keeps reading, so httpd's
     /// children never block on a full pipe and every request is answered; once there is room again,
     /// every line is written, exactly once and whole.
