@@ -13,4 +13,11 @@ size_t clinux_strftime(char *out, size_t max, const char *format, const struct t
 /* strptime is declared only with _XOPEN_SOURCE / _GNU_SOURCE. Returns a pointer past the parsed text, or NULL. */
 const char *clinux_strptime(const char *s, const char *format, struct tm *tm);
 
+
+/* logsplit's signals (splitter_signals.c): installed by a constructor in the logsplit executable. */
+void clinux_install_splitter_signals(unsigned int drain_seconds);
+void clinux_set_drain_seconds(unsigned int seconds);
+int clinux_terminate_requested(void);
+int clinux_take_stats_request(void);
+
 #endif
