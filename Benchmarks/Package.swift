@@ -1,8 +1,8 @@
 // swift-tools-version: 6.1
 // The in-process benchmarks for logsplit's split hot path, kept in their own package so the main
-// build never resolves or compiles package-benchmark. Run from this directory:
+// build never resolves or compiles package-benchmark. Run from the repository root:
 //
-//     swift package --scratch-path ../.build-bench benchmark
+//     swift package --package-path Benchmarks --scratch-path .build-bench benchmark
 //
 // (../scripts/bench-split.sh times the whole executables against cat and cronolog instead.)
 import PackageDescription

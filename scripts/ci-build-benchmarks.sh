@@ -6,7 +6,7 @@
 #   BENCH_SCRATCH=/tmp/x scripts/ci-build-benchmarks.sh
 #
 # Running the benchmarks themselves (release, a few minutes):
-#   cd Benchmarks && swift package --scratch-path ../.build-bench benchmark
+#   swift package --package-path Benchmarks --scratch-path .build-bench benchmark
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 scratch=${BENCH_SCRATCH:-$repo/.build-bench-ci}
