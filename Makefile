@@ -9,9 +9,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# Self-contained binaries (the Swift runtime linked in): copy them to /usr/local/bin on the web hosts.
 release: deps
-	$(SWIFT) build -c release --product logsplit
-	$(SWIFT) build -c release --product logdump
+	$(SWIFT) build -c release --static-swift-stdlib --product logsplit
+	$(SWIFT) build -c release --static-swift-stdlib --product logdump
+	@echo "binaries: $$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/{logsplit,logdump}"
 
 # Builds everything, then runs every test (unit and end-to-end with real cronolog, Apache httpd, ...).
 test: deps
