@@ -207,16 +207,16 @@ public final class Splitter {
     @inline(__always)
     func writeWholeLines(_ chunk: UnsafeRawBufferPointer, from start: Int) -> Int {
         let base = chunk.baseAddress!
-        var position = start
         var lines = 0
+        var mayHaveLongLines: Int32 = 0
+        let cut = clinux_scan_lines(
+            (base + start).assumingMemoryBound(to: UInt8.self), chunk.count - start, &lines, &mayHaveLongLines)
+        guard cut > 0 else { return start }
+        let position = start + cut
         var longLines = 0
-        while position < chunk.count, let nl = memchr(base + position, 10, chunk.count - position) {
-            let end = base.distance(to: UnsafeRawPointer(nl)) + 1
-            if end - position > SplitCounters.pipeBuf { longLines += 1 }
-            lines += 1
-            position = end
+        if mayHaveLongLines != 0 {
+            longLines = countLongLines(UnsafeRawBufferPointer(start: base + start, count: cut))
         }
-        guard position > start else { return start }
         let file = arrivalFile(site: 0)
         deliver(UnsafeRawBufferPointer(start: base + start, count: position - start), lines: lines, to: file)
         counters.add(lines: lines, bytes: position - start, longLines: longLines)
@@ -241,6 +241,19 @@ public final class Splitter {
         counters.add(lines: lines, bytes: position - start, longLines: longLines)
         flushTouchedFiles()
         return position
+    }
+
+    /// Lines longer than PIPE_BUF among the whole lines of `bytes` (only called when some may be).
+    func countLongLines(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let base = bytes.baseAddress!
+        var position = 0
+        var longLines = 0
+        while position < bytes.count, let nl = memchr(base + position, 10, bytes.count - position) {
+            let end = base.distance(to: UnsafeRawPointer(nl)) + 1
+            if end - position > SplitCounters.pipeBuf { longLines += 1 }
+            position = end
+        }
+        return longLines
     }
 
     func processFinalLine(_ rest: UnsafeRawBufferPointer) {

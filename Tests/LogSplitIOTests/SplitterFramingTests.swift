@@ -76,3 +76,25 @@ import Testing
         #expect(contents(dir + "/access.15") == "c\n")
     }
 }
+
+@Suite struct SplitterLineCountingTests {
+    @Test(arguments: [1, 7, 4096, 1 << 20])
+    func countsLinesAndLinesOverPipeBufExactly(perRead: Int) throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 4095 bytes + newline is exactly PIPE_BUF (not long); 4096 + newline is one byte over (long).
+        let atLimit = String(repeating: "a", count: 4095) + "\n"
+        let overLimit = String(repeating: "b", count: 4096) + "\n"
+        let huge = String(repeating: "c", count: 9000) + "\n"
+        let short = "GET /index.html 200\n"
+        let text = [short, atLimit, short, overLimit, huge, short, short, overLimit, atLimit].joined()
+        let (splitter, status, _) = try split("access.%H", in: dir, startingAt: fourteenHundred, [
+            .data(at: fourteenHundred, bytes: bytes(text), perRead: perRead)
+        ])
+        #expect(status == .ok)
+        #expect(contents(dir + "/access.14") == text)
+        #expect(splitter.counters.lines == 9)
+        #expect(splitter.counters.longLines == 3)
+        #expect(splitter.counters.bytes == text.utf8.count)
+    }
+}

@@ -14,6 +14,11 @@ size_t clinux_strftime(char *out, size_t max, const char *format, const struct t
 const char *clinux_strptime(const char *s, const char *format, struct tm *tm);
 
 
+/* Counts the newlines in bytes[0, length) into *lines and returns the offset just past the last one
+   (0 when there is none). *gap_over_2k is set when some aligned 2048-byte window holds no newline: only
+   then can a line be longer than 4096 bytes, and the caller measures line lengths exactly. */
+size_t clinux_scan_lines(const unsigned char *bytes, size_t length, size_t *lines, int *gap_over_2k);
+
 /* logsplit's signals (splitter_signals.c): installed by a constructor in the logsplit executable. */
 void clinux_install_splitter_signals(unsigned int drain_seconds);
 void clinux_set_drain_seconds(unsigned int seconds);
