@@ -104,7 +104,9 @@ public final class Splitter {
 
     /// Reads `input` until EOF (or the drain deadline after SIGTERM), writing every line; returns the exit status.
     public func run(input: Int32) -> ExitStatus {
-        _ = clinux_set_pipe_size(input, 1 << 20)  // absorb bursts so Apache children do not block (pipes only)
+        if configuration.pipeSize > 0 {
+            _ = clinux_set_pipe_size(input, Int32(clamping: configuration.pipeSize))  // absorb bursts (pipes only)
+        }
         return run { buffer in read(input, buffer.baseAddress, buffer.count) }
     }
 

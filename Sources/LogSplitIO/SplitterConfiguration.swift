@@ -26,6 +26,8 @@ public struct SplitterConfiguration: Sendable {
     /// Bound on the bytes held in memory while files cannot be written.
     public var bufferLimit = 16 << 20
     public var readBufferSize = 256 << 10
+    /// Size asked for the input pipe (F_SETPIPE_SZ), so bursts do not block the writers; 0 keeps the kernel's.
+    public var pipeSize = 1 << 20
     /// `-S`/`-l`/`-H` and `-P`.
     public var link: LinkSpec? = nil
 

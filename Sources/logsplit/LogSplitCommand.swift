@@ -124,6 +124,9 @@ struct LogSplitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Memory for lines waiting while a file cannot be written (K, M, G suffixes).", valueName: "BYTES"))
     var bufferSize = "16M"
 
+    @Option(help: ArgumentHelp("Ask for an input pipe this large so bursts never block Apache (0: the kernel's 64K; at most /proc/sys/fs/pipe-max-size).", valueName: "BYTES"))
+    var pipeSize = "1M"
+
     @Flag(help: "Check the options, print the period, the trusted root and the current file name, and exit (reads no input).")
     var check = false
 
@@ -210,6 +213,7 @@ struct LogSplitCommand: ParsableCommand {
         config.lateWindow = try DurationSpec(parsing: lateWindow).seconds
         config.drainTimeout = max(1, try DurationSpec(parsing: drainTimeout).seconds)
         config.bufferLimit = try ByteCount.parse(bufferSize)
+        config.pipeSize = try ByteCount.parse(pipeSize)
 
         let linkName = symlink ?? link ?? hardlink
         if let linkName {
