@@ -57,7 +57,7 @@ let package = Package(
         // Runs the built executables against real cronolog, Apache httpd and friends.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["logsplit", "logdump", "LogCompression"],
+            dependencies: ["logsplit", "logdump", "LogCompression", "LogSplitCore"],
             swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import LogSplitCore
 
 /// A fake wall clock for a child process, driven by the test through libfaketime (Debian package `faketime`).
 ///
@@ -69,7 +70,8 @@ enum Faketime {
         let parts = text.split(whereSeparator: { $0 == "-" || $0 == " " || $0 == ":" || $0 == "T" })
             .map { Int64($0)! }
         precondition(parts.count == 6, "expected YYYY-MM-DD hh:mm:ss, got \(text)")
-        return daysFromCivil(year: parts[0], month: parts[1], day: parts[2]) * 86_400
+        let days = LineTimestamp.daysFromCivil(year: Int(parts[0]), month: Int(parts[1]), day: Int(parts[2]))
+        return Int64(days) * 86_400
             + parts[3] * 3600 + parts[4] * 60 + parts[5]
     }
 
@@ -82,16 +84,7 @@ enum Faketime {
         return "\(y)-\(two(m))-\(two(d))T\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))Z"
     }
 
-    // Howard Hinnant's civil calendar algorithms (proleptic Gregorian).
-    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
+    // Howard Hinnant's civil calendar algorithm, the inverse of LineTimestamp.daysFromCivil.
     private static func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
