@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinuxShim
 import LogSplitCore
 
 /// Writing lines: staging per file in routed modes, the direct path, and the fault path (queue, report
@@ -86,7 +87,7 @@ extension Splitter {
 
     /// Writes whole lines (or a piece of a long line, `lines == 0`) to `file`, or queues them while it fails.
     func deliver(_ bytes: UnsafeRawBufferPointer, lines: Int, to file: OutputFile) {
-        if configuration.siteField || configuration.lineTime {  // only routed modes have several files to evict
+        if configuration.routesLines {  // only routed modes have several files to evict
             useTick &+= 1
             file.lastUse = useTick
         }
@@ -120,16 +121,26 @@ extension Splitter {
         budget.used += bytes.count
     }
 
-    func startFault(_ file: OutputFile, error: Int32, operation: String) {
+    /// Records a failed open or write: counted, reported once per episode, retried with back-off.
+    func startFault(_ file: OutputFile, reason: String) {
         counters.writeErrors += 1
-        timersDirty = true
         if file.faultSince == nil {
             file.faultSince = now
             file.backoff = 1
             diagnostics.report(
-                "cannot \(operation) \(file.path): \(String(cString: strerror(error))); keeping whole lines in memory "
-                    + "(up to \(configuration.bufferLimit) bytes in all) and retrying; input is still read")
+                "\(reason); keeping whole lines in memory (up to \(configuration.bufferLimit) bytes in all) "
+                    + "and retrying; input is still read")
         }
+        scheduleRetry(file)
+    }
+
+    func startFault(_ file: OutputFile, error: Int32, operation: String) {
+        startFault(file, reason: "cannot \(operation) \(file.path): \(String(cString: strerror(error)))")
+    }
+
+    /// The next attempt after 1 s, doubling to 30 s.
+    func scheduleRetry(_ file: OutputFile) {
+        timersDirty = true
         file.nextRetry = now + file.backoff
         file.backoff = min(file.backoff * 2, 30)
     }
@@ -145,15 +156,7 @@ extension Splitter {
                 diagnostics.report(message)
             }
         } catch {
-            counters.writeErrors += 1
-            timersDirty = true
-            if file.faultSince == nil {
-                file.faultSince = now
-                file.backoff = 1
-                diagnostics.report("\(error); keeping whole lines in memory and retrying; input is still read")
-            }
-            file.nextRetry = now + file.backoff
-            file.backoff = min(file.backoff * 2, 30)
+            startFault(file, reason: "\(error)")
             return false
         }
         if flock(fd, LOCK_SH | LOCK_NB) != 0 {
@@ -196,14 +199,11 @@ extension Splitter {
                 file.consumePending(bytes.count, lines: file.pendingLines)
                 break
             }
-            let error = errno
             let done = countNewlines(UnsafeRawBufferPointer(start: bytes.baseAddress!, count: written))
             budget.used -= written
             file.consumePending(written, lines: min(done, file.pendingLines))
             counters.writeErrors += 1
-            file.nextRetry = now + file.backoff
-            file.backoff = min(file.backoff * 2, 30)
-            _ = error
+            scheduleRetry(file)
             return
         }
         if let since = file.faultSince {
@@ -222,14 +222,11 @@ extension Splitter {
     }
 
     func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int {
-        guard let base = bytes.baseAddress else { return 0 }
-        var count = 0
-        var position = 0
-        while position < bytes.count, let nl = memchr(base + position, 10, bytes.count - position) {
-            count += 1
-            position = base.distance(to: UnsafeRawPointer(nl)) + 1
-        }
-        return count
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+        var lines = 0
+        var gap: Int32 = 0
+        _ = clinux_scan_lines(base.assumingMemoryBound(to: UInt8.self), bytes.count, &lines, &gap)
+        return lines
     }
 
 }

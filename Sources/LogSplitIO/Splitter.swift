@@ -189,7 +189,7 @@ public final class Splitter {
             start = end
         }
         let consumed: Int
-        if configuration.siteField || configuration.lineTime {
+        if configuration.routesLines {
             consumed = routeLines(chunk, from: start)
         } else {
             consumed = writeWholeLines(chunk, from: start)

@@ -31,6 +31,9 @@ public struct SplitterConfiguration: Sendable {
     /// `-S`/`-l`/`-H` and `-P`.
     public var link: LinkSpec? = nil
 
+    /// Lines are routed one by one (by site or by their own time) rather than written in whole reads.
+    public var routesLines: Bool { siteField || lineTime }
+
     public init(template: Template) {
         self.template = template
         period = RotationPeriod(
