@@ -26,15 +26,12 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
     /// know (`%F %k %l %V %G %g %u %P %X %C %z`) and any conversion written with a GNU modifier (`%-H`).
     public var cronologPeriodicity: Periodicity {
         var result = Periodicity.once
-        var previous: Character? = nil
         var iterator = pattern.makeIterator()
         while let ch = iterator.next() {
             guard ch == "%" else { continue }
             guard let c = iterator.next() else { break }
-            previous = c
             if let unit = Self.cronologUnits[c], unit < result { result = unit }
         }
-        _ = previous
         return result
     }
 
