@@ -47,7 +47,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "logdump",
-            dependencies: ["LogDump", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LogDump", "LogSplitCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
         .testTarget(name: "LogSplitCoreTests", dependencies: ["LogSplitCore"], swiftSettings: strict),

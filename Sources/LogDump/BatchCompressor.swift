@@ -1,4 +1,5 @@
 import LogCompression
+import LogSplitCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -26,17 +27,27 @@ public enum BatchCompressor {
                 }
                 guard index < files.count else { return }
                 let path = files[index]
+                // The output appears complete or not at all: written under a temporary name, renamed at the end.
+                let output = path + "." + format.fileExtension
+                let temporary = output + ".logdump-tmp"
                 do {
-                    let fd = open(path, O_RDONLY | O_CLOEXEC)
+                    // O_NONBLOCK: a fifo must not hang the batch; it is refused below like any non-regular file.
+                    let fd = RawBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
                     guard fd >= 0 else { throw SystemError("open", path) }
                     defer { close(fd) }
                     var info = stat()
-                    fstat(fd, &info)
-                    let output = path + "." + format.fileExtension
+                    guard fstat(fd, &info) == 0 else { throw SystemError("stat", path) }
+                    guard FileSystem.isRegular(info) else {
+                        throw CompressionError("a \(FileSystem.kind(info.st_mode)), not a regular file: only regular files are compressed")
+                    }
                     let result = try settings.compress(sourceFD: fd, sourcePath: path, offset: 0, length: Int(info.st_size),
-                                                       outputPath: output, using: reusable, checksum: verify)
-                    if verify { _ = try FileCompressor.verify(path: output, format: format, expected: result.source) }
+                                                       outputPath: temporary, using: reusable, checksum: verify)
+                    if verify { _ = try FileCompressor.verify(path: temporary, format: format, expected: result.source) }
+                    guard RawBytes.withCString(temporary, { from in RawBytes.withCString(output) { rename(from, $0) } }) == 0 else {
+                        throw SystemError("rename to \(output)", temporary)
+                    }
                 } catch {
+                    _ = RawBytes.withCString(temporary) { unlink($0) }
                     failures.withLock { $0.append("\(path): \(error)") }
                 }
             }

@@ -79,8 +79,9 @@ public struct DumpConfiguration: Sendable {
         func check(_ ok: Bool, _ key: String, _ message: @autoclosure () -> String) {
             if !ok { found.append(ConfigProblem(key: key, message: message())) }
         }
-        check(!host.isEmpty && host.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") }, "general.host",
-              "'\(host)' is not usable in a destination key: printable ASCII without '/' or spaces")
+        check(Self.isUsableHost(host), "general.host",
+              "'\(host)' is not usable as a destination key component: 1 to 255 printable ASCII characters without "
+                + "'/', spaces, '{' or '}', and not '.' or '..' (e.g. the short host name web08)")
         check(stateDirectory.hasPrefix("/"), "general.state_directory", "'\(stateDirectory)' must be an absolute path")
         check(workers >= 0 && workers <= 1024, "general.workers", "\(workers) is out of range 0...1024 (0 = the core count)")
         check(!roots.isEmpty, "sources.roots", "no roots given: list directories such as /data/containers/{container}/weblogs/{site}")
@@ -107,11 +108,11 @@ public struct DumpConfiguration: Sendable {
         if templateUsable {
             do { _ = try rotationPeriod() } catch { found.append(error) }
         }
-        if let timeZone {
-            check(!timeZone.isEmpty && !timeZone.contains("\0"), "sources.time_zone", "'\(timeZone)' is not a TZ value")
+        if let timeZone, let problem = TimeZoneName.problem(timeZone) {
+            found.append(ConfigProblem(key: "sources.time_zone", message: problem))
         }
-        check(graceSeconds >= 0, "sources.grace", "must not be negative")
-        check(quietSeconds >= 0, "sources.quiet", "must not be negative")
+        check(Self.durationRange.contains(graceSeconds), "sources.grace", Self.outOfRange(graceSeconds, "seconds", Self.durationRange))
+        check(Self.durationRange.contains(quietSeconds), "sources.quiet", Self.outOfRange(quietSeconds, "seconds", Self.durationRange))
         if let level {
             check(format.levels.contains(level), "compression.level",
                   "\(level) is out of range \(format.levels.lowerBound)...\(format.levels.upperBound) for \(format)")
@@ -121,10 +122,41 @@ public struct DumpConfiguration: Sendable {
               "'\(destinationType)' is not supported yet: use \"directory\" (a local disk or a mounted NFS share)")
         check(destinationPath.hasPrefix("/"), "destination.path", "'\(destinationPath)' must be an absolute path")
         do { _ = try KeyTemplate(keyTemplate) } catch { found.append(error) }
-        check(keepCompressedHours >= 0, "retention.keep_compressed_hours", "must not be negative")
-        check(recordDays >= 1, "retention.record_days", "must be at least 1 (records of shipped files are needed for a while)")
+        check(Self.keepHoursRange.contains(keepCompressedHours), "retention.keep_compressed_hours",
+              Self.outOfRange(keepCompressedHours, "hours", Self.keepHoursRange))
+        check(Self.recordDaysRange.contains(recordDays), "retention.record_days",
+              Self.outOfRange(recordDays, "days", Self.recordDaysRange) + " (records of shipped files are needed for a while)")
         check(metricsTextfile.isEmpty || metricsTextfile.hasPrefix("/"), "metrics.textfile",
               "'\(metricsTextfile)' must be an absolute path (or empty to disable)")
+        return found
+    }
+
+    /// `grace` and `quiet`: up to 366 days, in seconds.
+    public static let durationRange = 0...(366 * 86_400)
+    /// `keep_compressed_hours`: up to ten years.
+    public static let keepHoursRange = 0...87_600
+    /// `record_days`: one day to ten years.
+    public static let recordDaysRange = 1...3650
+
+    static func outOfRange(_ value: Int, _ unit: String, _ range: ClosedRange<Int>) -> String {
+        "\(value) \(unit) is out of range \(range.lowerBound)...\(range.upperBound)"
+    }
+
+    /// `{host}` becomes one component of every destination key: it must be one, and must not be read as a
+    /// placeholder or a path step.
+    public static func isUsableHost(_ host: String) -> Bool {
+        host.utf8.count <= 255 && host != "." && host != ".." && SafePath.isPlainComponent(host)
+            && host.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "{") && $0 != UInt8(ascii: "}") }
+    }
+
+    /// Problems that make every run fail, found by looking at this machine (not the network or the
+    /// destination): a state directory that is a file. `run` refuses them at start (exit 1) with the
+    /// message `validate` prints.
+    public func hostProblems() -> [ConfigProblem] {
+        var found: [ConfigProblem] = []
+        if stateDirectory.hasPrefix("/"), let problem = FileSystem.notADirectoryProblem(stateDirectory) {
+            found.append(ConfigProblem(key: "general.state_directory", message: problem))
+        }
         return found
     }
 

@@ -1,4 +1,5 @@
 import LogCompression
+import LogSplitCore
 
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +37,7 @@ public struct FileCompressor: Sendable {
     /// the bytes read, for `verify` (skipping it only makes sense when nothing will be verified).
     public func compress(sourceFD: Int32, sourcePath: String, offset: Int, length: Int, outputPath: String,
                          using reusable: (any StreamCompressor)? = nil, checksum wantChecksum: Bool = true) throws -> Result {
-        let output = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let output = RawBytes.withCString(outputPath) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600) }
         guard output >= 0 else { throw SystemError("create", outputPath) }
         var closed = false
         defer { if !closed { close(output) } }
@@ -76,7 +77,7 @@ public struct FileCompressor: Sendable {
 
     /// Decompresses `path` and compares with `expected`; returns the compressed file's size and SHA-256.
     public static func verify(path: String, format: CompressionFormat, expected: ContentChecksum) throws -> StoredObject {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        let fd = RawBytes.withCString(path) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         guard fd >= 0 else { throw SystemError("open", path) }
         defer { close(fd) }
         let decompressor = try Codec.decompressor(format)

@@ -107,6 +107,23 @@ enum FileSystem {
     static func isRegular(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
     static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
 
+    /// Why `path` can never be used as a directory (it, or a parent of it, exists and is not one), or nil
+    /// when it is a directory or could still be created.
+    static func notADirectoryProblem(_ path: String) -> String? {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            var info = stat()
+            guard stat(current, &info) == 0 else { return nil }  // missing: it can be created
+            if !isDirectory(info) {
+                return current == path
+                    ? "\(path) is a \(kind(info.st_mode)), not a directory: name a directory (it is created when missing)"
+                    : "\(path) cannot be a directory: \(current) is a \(kind(info.st_mode))"
+            }
+        }
+        return nil
+    }
+
     /// Creates `path` and its parents (trusted, administrator paths only).
     static func makeDirectories(_ path: String, mode: mode_t = 0o750) throws(SystemError) {
         var current = path.hasPrefix("/") ? "" : "."

@@ -3,6 +3,9 @@ import Glibc
 #endif
 
 extension Template {
+    /// 9999-12-31 23:59:59 UTC: the last instant a matched name may stand for.
+    static let latestMatchedInstant = 253_402_300_799
+
     /// The start of the period whose file name (as `render` gives it) is `name`, or nil when `name` is not
     /// a name this template produces for `site` in `zone`.
     ///
@@ -38,9 +41,11 @@ extension Template {
             return nil
         }
         if let epoch = fields.epoch {
+            // Outside years 1970...9999 no logger wrote it, and the calendar arithmetic would overflow.
+            guard epoch <= Self.latestMatchedInstant else { return nil }
             return verified(period.start(containing: epoch, in: zone))
         }
-        guard let year = fields.fullYear else { return nil }
+        guard let year = fields.fullYear, year >= 1900, year <= 9999 else { return nil }
         if unit == .week && fields.month == nil && fields.mday == nil && fields.yday == nil {
             // Week numbers: try the weeks that touch this year and let rendering decide.
             var probe = tm()
@@ -209,7 +214,11 @@ enum FileNameToken {
                     if byte == UInt8(ascii: " ") && spacePadded && !sawDigit && index < length - 1 { continue }
                     guard byte >= 48 && byte <= 57 else { ok = false; break }
                     sawDigit = true
-                    value = value * 10 + Int(byte - 48)
+                    // A hostile name can carry more digits than an Int holds: such a name is not ours.
+                    let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (sum, o2) = times10.addingReportingOverflow(Int(byte - 48))
+                    guard !o1 && !o2 else { ok = false; break }
+                    value = sum
                 }
                 guard ok && sawDigit else { continue }
                 var trial = fields

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LogCompression
 import LogDump
+import LogSplitCore
 
 #if canImport(Glibc)
 import Glibc
@@ -12,30 +13,32 @@ struct ConfigOptions: ParsableArguments {
     var config: String?
     @Option(help: "Override general.host (the {host} of destination keys).") var host: String?
     @Option(help: "Override general.state_directory.") var stateDirectory: String?
-    @Option(help: "Override general.workers (files compressed at once; 0 = core count).") var workers: Int?
+    @Option(parsing: .unconditional, help: "Override general.workers (files compressed at once; 0 = core count).") var workers: Int?
     @Option(name: .customLong("root"), help: "Override sources.roots (repeat for several).") var roots: [String] = []
     @Option(help: "Override sources.template.") var template: String?
     @Option(help: "Override sources.time_zone.") var timeZone: String?
-    @Option(help: "Override sources.period (e.g. 15min).") var period: String?
-    @Option(help: "Override sources.grace (e.g. 10min).") var grace: String?
-    @Option(name: .customLong("quiet-time"), help: "Override sources.quiet (e.g. 2min).") var quiet: String?
+    @Option(parsing: .unconditional, help: "Override sources.period (e.g. 15min).") var period: String?
+    @Option(parsing: .unconditional, help: "Override sources.grace (e.g. 10min).") var grace: String?
+    @Option(name: .customLong("quiet-time"), parsing: .unconditional, help: "Override sources.quiet (e.g. 2min).") var quiet: String?
     @Option(help: "Override compression.format (zstd or gzip).") var format: String?
-    @Option(help: "Override compression.level.") var level: Int?
-    @Option(help: "Override compression.threads (zstd threads per file; 0 = automatic).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Override compression.level.") var level: Int?
+    @Option(parsing: .unconditional, help: "Override compression.threads (zstd threads per file; 0 = automatic).") var threads: Int?
     @Option(help: "Override destination.path.") var destination: String?
     @Option(help: "Override destination.key.") var key: String?
-    @Option(help: "Override retention.keep_compressed_hours.") var keepCompressedHours: Int?
+    @Option(parsing: .unconditional, help: "Override retention.keep_compressed_hours.") var keepCompressedHours: Int?
     @Option(help: "Override metrics.textfile.") var metricsTextfile: String?
 
     /// The configuration and every problem found in it (file and flags).
     func load() -> (DumpConfiguration, [ConfigProblem]) {
         var configuration = DumpConfiguration()
         var problems: [ConfigProblem] = []
-        let path = config ?? "/etc/logdump.toml"
-        if let text = readText(path) {
-            (configuration, problems) = DumpConfiguration.parse(toml: text)
-        } else if config != nil {
-            problems.append(ConfigProblem(key: "--config", message: "cannot read \(path): \(String(cString: strerror(errno)))"))
+        do {
+            if let text = try ConfigFile.read(config ?? ConfigFile.defaultPath, explicit: config != nil) {
+                (configuration, problems) = DumpConfiguration.parse(toml: text)
+            }
+        } catch {
+            // Never fall back to the defaults for a file that is there but unusable.
+            return (configuration, [error])
         }
         if let host { configuration.host = host }
         if let stateDirectory { configuration.stateDirectory = stateDirectory }
@@ -61,20 +64,9 @@ struct ConfigOptions: ParsableArguments {
         if let key { configuration.keyTemplate = key }
         if let keepCompressedHours { configuration.keepCompressedHours = keepCompressedHours }
         if let metricsTextfile { configuration.metricsTextfile = metricsTextfile }
-        return (configuration, problems + configuration.problems())
-    }
-
-    func readText(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buffer, 1, buffer.count, file)
-            if n == 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        problems += configuration.problems()
+        if problems.isEmpty { problems = configuration.hostProblems() }
+        return (configuration, problems)
     }
 }
 
@@ -172,15 +164,23 @@ struct Validate: ParsableCommand {
 struct Compress: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Compress files to FILE.zst or FILE.gz (keeps the originals; for benchmarks).")
     @Option(help: "zstd or gzip.") var format = "zstd"
-    @Option(help: "Compression level (default 3 for zstd, 6 for gzip).") var level: Int?
-    @Option(help: "Files compressed at once (0 = core count).") var workers = 0
-    @Option(help: "zstd threads per file (0 = automatic).") var threads = 0
+    @Option(parsing: .unconditional, help: "Compression level (default 3 for zstd, 6 for gzip).") var level: Int?
+    @Option(parsing: .unconditional, help: "Files compressed at once (0 = core count).") var workers = 0
+    @Option(parsing: .unconditional, help: "zstd threads per file (0 = automatic).") var threads = 0
     @Flag(help: "Decompress each output and compare with the source checksum, as run does.") var verify = false
     @Argument var files: [String]
 
     func run() throws {
         guard let f = CompressionFormat(rawValue: format) else {
             printError("logdump: --format: '\(format)' is not one of: zstd, gzip")
+            Foundation_exit(ExitCode.usage)
+        }
+        if let level, !f.levels.contains(level) {
+            printError("logdump: --level: \(level) is out of range \(f.levels.lowerBound)...\(f.levels.upperBound) for \(f)")
+            Foundation_exit(ExitCode.usage)
+        }
+        guard (0...1024).contains(workers), (0...256).contains(threads) else {
+            printError("logdump: --workers must be 0...1024 and --threads 0...256 (0 = automatic)")
             Foundation_exit(ExitCode.usage)
         }
         let failures = BatchCompressor.compress(files: files, format: f, level: level ?? f.defaultLevel,
@@ -205,8 +205,10 @@ signal(SIGPIPE, SIG_IGN)
 signal(SIGXFSZ, SIG_IGN)
 
 // ArgumentParser exits 64 on usage errors; logdump's table says 1.
+// Arguments keep their raw bytes (a config path need not be UTF-8), as RawBytes escapes them.
+let rawArguments = (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { RawBytes.string(cString: $0) } }
 do {
-    var command = try Logdump.parseAsRoot()
+    var command = try Logdump.parseAsRoot(rawArguments)
     try command.run()
 } catch {
     let code = Logdump.exitCode(for: error)

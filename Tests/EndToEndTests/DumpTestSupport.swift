@@ -39,6 +39,18 @@ final class DumpWorld: @unchecked Sendable {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// Sets `key = value` (TOML text) in `[section]` of the config file, replacing the key if it is there.
+    func setConfig(_ section: String, _ key: String, _ value: String) throws {
+        var lines = try String(contentsOfFile: configPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeAll { $0.hasPrefix(key + " =") }
+        if let header = lines.firstIndex(of: "[\(section)]") {
+            lines.insert("\(key) = \(value)", at: header + 1)
+        } else {
+            lines += ["[\(section)]", "\(key) = \(value)"]
+        }
+        try lines.joined(separator: "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
     func logPath(_ container: String, _ site: String, _ name: String) -> String {
         "\(sources)/\(container)/weblogs/\(site)/\(name)"
     }
