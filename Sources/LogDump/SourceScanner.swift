@@ -165,9 +165,13 @@ public struct SourceScanner: Sendable {
                 container: container, site: site,
                 periodStart: start, periodEnd: periodEnd(start: start, name: relativeName, site: site),
                 device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int(info.st_size),
-                modified: Int(info.st_mtim.tv_sec)))
+                // A container can set any mtime (touch -d): clamp it so "quiet" arithmetic cannot overflow.
+                modified: min(max(Int(info.st_mtim.tv_sec), -Self.mtimeBound), Self.mtimeBound)))
         }
     }
+
+    /// Modification times are taken within ±10,000 years of 1970.
+    static let mtimeBound = 315_569_520_000
 
     /// The end of the last period whose file has this name.
     func periodEnd(start: Int, name: String, site: String?) -> Int {

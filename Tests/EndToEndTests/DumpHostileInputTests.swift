@@ -61,6 +61,32 @@ import Glibc
         #expect(status.status == 0, "\(status.stderrText)")
     }
 
+    /// tmpfs keeps any 64-bit mtime a container sets; "quiet" arithmetic on it must not overflow.
+    @Test func extremeModificationTimesNeitherTrapNorStopOtherFiles() throws {
+        let world = try DumpWorld()
+        let disk = try FaultTmpfs(at: world.sources + "/c1", bytes: 1 << 20)
+        defer { disk.unmount() }
+        var expected = Set<String>()
+        for (index, seconds) in [Int.min, Int.max, 0].enumerated() {
+            let name = "access_log.202611200\(index)"
+            expected.formUnion(try world.writeLog("c1", "www", name, lines: 0..<5))
+            var times = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: seconds, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, world.logPath("c1", "www", name), &times, 0) == 0)
+        }
+        let status = try world.logdump(["status"])
+        #expect(status.status == 0, "\(status.stderrText)")
+        let run = try world.logdump(["run"])
+        #expect(run.status == 0, "\(run.stderrText)")
+        // A file modified "in the future" is not quiet yet: it waits; the others ship.
+        let future = "access_log.2026112001"
+        try world.expectEveryLineExactlyOnce(expected.filter { !$0.contains(future) })
+        // (Foundation's directory enumerator cannot list a file with such a time: ask the kernel.)
+        #expect(access(world.logPath("c1", "www", future), F_OK) == 0, "the waiting file was removed")
+        for other in ["access_log.2026112000", "access_log.2026112002"] {
+            #expect(access(world.logPath("c1", "www", other), F_OK) != 0, "\(other) was shipped but not removed")
+        }
+    }
+
     @Test(arguments: [
         ("sources", "grace", "9223372036854775807", "sources.grace"),
         ("retention", "record_days", "1000000000000000000", "retention.record_days"),
