@@ -22,7 +22,8 @@ public enum LineTimestamp {
         return parse(UnsafeRawBufferPointer(start: base + i + 1, count: length))
     }
 
-    /// Parses exactly `dd/Mon/yyyy:HH:MM:SS +zzzz]`.
+    /// Parses exactly `dd/Mon/yyyy:HH:MM:SS +zzzz]`. A day the month does not have (`31/Feb`), an offset
+    /// beyond ±14:00 or with minutes over 59 make the timestamp invalid (nil), as any other malformed one.
     public static func parse(_ t: UnsafeRawBufferPointer) -> Int? {
         @inline(__always) func digits(_ at: Int, _ n: Int) -> Int? {
             var value = 0
@@ -39,7 +40,8 @@ public enum LineTimestamp {
             let day = digits(0, 2), let year = digits(7, 4), let hour = digits(12, 2),
             let minute = digits(15, 2), let second = digits(18, 2), let offset = digits(22, 4),
             let month = month(t[3], t[4], t[5]),
-            day >= 1, day <= 31, hour <= 23, minute <= 59, second <= 60
+            day >= 1, day <= daysInMonth(month, year: year), hour <= 23, minute <= 59, second <= 60,
+            offset % 100 <= 59, offset <= 1400
         else { return nil }
         let sign: Int
         switch t[21] {
@@ -70,6 +72,16 @@ public enum LineTimestamp {
         case 0x4E_6F_76: return 11  // Nov
         case 0x44_65_63: return 12  // Dec
         default: return nil
+        }
+    }
+
+    /// The number of days of `month` (1...12) in `year` (proleptic Gregorian: leap years by 4, 100, 400).
+    @inline(__always)
+    public static func daysInMonth(_ month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
         }
     }
 
