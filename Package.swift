@@ -6,6 +6,8 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// Linux only: the code is built on glibc, flock, openat/O_NOFOLLOW, renameat2 and /proc. The platforms line
+// below only names the macOS version SwiftPM resolves dependencies against; nothing here builds on macOS.
 let package = Package(
     name: "logsplit",
     platforms: [.macOS(.v13)],
@@ -15,10 +17,14 @@ let package = Package(
         .library(name: "LogSplitCore", targets: ["LogSplitCore"]),
         .library(name: "LogSplitIO", targets: ["LogSplitIO"]),
         .library(name: "LogCompression", targets: ["LogCompression"]),
+        .library(name: "LogShipCore", targets: ["LogShipCore"]),
+        .library(name: "LogDump", targets: ["LogDump"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries from Debian, and the GNU-only bits Swift's Glibc module hides.
@@ -26,38 +32,64 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "CLinuxShim"),
 
-        // Pure logic: templates, periods, framing, decisions. No file descriptors, no clock reads.
+        // Pure logic of the splitter: templates, periods, framing, decisions. No file descriptors, no clock reads.
         .target(name: "LogSplitCore", dependencies: ["CLinuxShim"], swiftSettings: strict),
+        // Linux system calls for both programs: errors, EINTR, descriptors, no-follow walking, atomic files, locks, workers.
+        .target(name: "LinuxSystem", dependencies: ["LogSplitCore"], swiftSettings: strict),
         // Streaming gzip/zstd codecs: the only module that touches the compression C libraries.
         .target(name: "LogCompression", dependencies: ["CZlib", "CZstd"], swiftSettings: strict),
         // Linux I/O for the splitter: safe directory walking, append files, the split loop.
         .target(name: "LogSplitIO", dependencies: ["LogSplitCore", "CLinuxShim"], swiftSettings: strict),
-        // The dumper: find closed files, compress, ship, verify, record, remove.
+        // Pure logic of the shipper: file records and steps, job planning, the closed-file rule, keys, roots.
+        .target(
+            name: "LogShipCore",
+            dependencies: ["LogSplitCore", "LogCompression", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        // Where compressed files go: the Destination protocol, its factory, and each backend.
+        .target(name: "LogDestinations", dependencies: ["LogShipCore", "LinuxSystem", "CLinuxShim"], swiftSettings: strict),
+        // The shipper's I/O: configuration, scanning, state, the stages and the run that drives them.
         .target(
             name: "LogDump",
             dependencies: [
-                "LogSplitCore", "LogCompression", "CLinuxShim",
+                "LogShipCore", "LogDestinations", "LogCompression", "LinuxSystem", "LogSplitCore",
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict),
+        // logdump's command line (argument parsing, exit codes), shared by the binary and the tests' fault binary.
+        .target(
+            name: "LogDumpCLI",
+            dependencies: ["LogDump", "LogShipCore", "LogCompression", "LogSplitCore",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
         .executableTarget(
             name: "logsplit",
             dependencies: ["LogSplitCore", "LogSplitIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
-        .executableTarget(
-            name: "logdump",
-            dependencies: ["LogDump", "LogSplitCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict),
+        .executableTarget(name: "logdump", dependencies: ["LogDumpCLI"], swiftSettings: strict),
+
+        // Test-only: fault injection for logdump (a destination wrapper, run hooks) and a logdump binary using it.
+        .target(name: "LogDumpFaults", dependencies: ["LogDump", "LogDestinations"], path: "Tests/Support/LogDumpFaults",
+                swiftSettings: strict),
+        .executableTarget(name: "logdump-faults", dependencies: ["LogDumpCLI", "LogDumpFaults"],
+                          path: "Tests/Support/logdump-faults", swiftSettings: strict),
 
         .testTarget(name: "LogSplitCoreTests", dependencies: ["LogSplitCore"], swiftSettings: strict),
         .testTarget(name: "LogSplitIOTests", dependencies: ["LogSplitIO", "LogSplitCore"], swiftSettings: strict),
         .testTarget(name: "LogCompressionTests", dependencies: ["LogCompression"], swiftSettings: strict),
-        .testTarget(name: "LogDumpTests", dependencies: ["LogDump", "LogCompression", "LogSplitCore"], swiftSettings: strict),
+        .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem"], swiftSettings: strict),
+        .testTarget(name: "LogShipCoreTests", dependencies: ["LogShipCore", "LogSplitCore"], swiftSettings: strict),
+        .testTarget(name: "LogDestinationsTests", dependencies: ["LogDestinations", "LogShipCore", "LinuxSystem"],
+                    swiftSettings: strict),
+        .testTarget(
+            name: "LogDumpTests",
+            dependencies: ["LogDump", "LogDumpFaults", "LogShipCore", "LogDestinations", "LogCompression", "LogSplitCore"],
+            swiftSettings: strict),
         // Runs the built executables against real cronolog, Apache httpd and friends.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["logsplit", "logdump", "LogCompression", "LogSplitCore"],
+            dependencies: ["logsplit", "logdump", "logdump-faults", "LogCompression", "LogSplitCore"],
             swiftSettings: strict),
     ]
 )

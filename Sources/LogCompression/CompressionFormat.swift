@@ -1,5 +1,5 @@
 /// The compressed formats logdump writes. Both are the standard formats: `zstd -t` and `gzip -t` accept them.
-public enum CompressionFormat: String, Sendable, CaseIterable, CustomStringConvertible {
+public enum CompressionFormat: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     case zstd
     case gzip
 

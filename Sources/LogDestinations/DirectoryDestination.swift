@@ -1,153 +1,133 @@
-import LogCompression
+import CLinuxShim
+import LinuxSystem
+import LogShipCore
+import LogSplitCore
 
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinuxShim
 
 /// A destination directory on local disk or a mounted NFS share.
 ///
 /// The directory itself must exist (it is never created: an unmounted share must not fill the root file
-/// system); the key's subdirectories are created below it. A put writes `.<name>.logdump-tmp` beside the
-/// final name, fsyncs it, renames it into place (`RENAME_NOREPLACE` unless replacing) and fsyncs the
-/// directory. `stat` reads the file back and hashes it.
+/// system); the key's subdirectories are created below it, never following a link. A put writes
+/// `.<name>.logdump-tmp` beside the final name, fsyncs it, renames it into place (`RENAME_NOREPLACE` unless
+/// replacing) and fsyncs the directory. `verify` reads the file back and hashes it.
 public struct DirectoryDestination: Destination {
     public let root: String
-    /// Test hook (`LOGDUMP_TEST_CORRUPT_DESTINATION=1`): damage each copy right after writing it, to prove
-    /// that verification catches it and nothing is removed.
-    let corruptAfterWrite: Bool
-    let stepDelayMicroseconds: UInt32
 
-    public init(root: String, corruptAfterWrite: Bool = false, stepDelayMicroseconds: UInt32 = 0) {
+    public init(root: String) {
         self.root = root
-        self.corruptAfterWrite = corruptAfterWrite
-        self.stepDelayMicroseconds = stepDelayMicroseconds
     }
 
     public var description: String { "directory \(root)" }
 
+    func notThere(_ code: Int32) -> DestinationError {
+        .unavailable("destination directory \(root) is not there (\(String(cString: strerror(code)))): is the share mounted?")
+    }
+
     public func checkAvailable() throws(DestinationError) {
-        var info = Glibc.stat()
-        guard statFollowing(root, &info) == 0 else {
-            throw .unavailable("destination directory \(root) is not there (\(String(cString: strerror(errno)))): is the share mounted?")
+        var info = stat()
+        guard RawBytes.withCString(root, { stat($0, &info) }) == 0 else { throw notThere(errno) }
+        guard FileKind(info) == .directory else { throw .unavailable("destination \(root) is not a directory") }
+        guard RawBytes.withCString(root, { access($0, W_OK) }) == 0 else {
+            throw .unavailable("destination directory \(root) is not writable")
         }
-        guard info.st_mode & S_IFMT == S_IFDIR else { throw .unavailable("destination \(root) is not a directory") }
-        guard access(root, W_OK) == 0 else { throw .unavailable("destination directory \(root) is not writable") }
     }
 
-    static func temporaryName(_ name: String) -> String { "." + name + ".logdump-tmp" }
+    /// The temporary name a put of `name` writes first; the next put of the same key removes a leftover.
+    public static func temporaryName(_ name: String) -> String { "." + name + ".logdump-tmp" }
 
-    /// Opens the directory holding the key's last component, creating directories on the way if asked.
-    private func openKeyDirectory(_ key: [String], create: Bool) throws(DestinationError) -> Int32? {
-        var fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw .unavailable("destination directory \(root) is not there (\(String(cString: strerror(errno)))): is the share mounted?")
+    /// The directory holding the key's last component; nil when it does not exist and `create` is false.
+    private func keyDirectory(_ key: [String], create: Bool) throws(DestinationError) -> FileDescriptor? {
+        do {
+            return try SafeDirectory.open(base: root, components: key.dropLast(), missing: create ? .create(0o755) : .giveNil)
+        } catch {
+            if error.path == root { throw notThere(error.code) }
+            throw .failed(error.description)
         }
-        var path = root
-        for component in key.dropLast() {
-            path += "/" + component
-            var next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            if next < 0 && errno == ENOENT {
-                if !create {
-                    close(fd)
-                    return nil
-                }
-                if mkdirat(fd, component, 0o755) != 0 && errno != EEXIST {
-                    let e = errno
-                    close(fd)
-                    throw .failed("cannot create \(path): \(String(cString: strerror(e)))")
-                }
-                next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            }
-            let e = errno
-            close(fd)
-            guard next >= 0 else { throw .failed("cannot open \(path): \(String(cString: strerror(e)))") }
-            fd = next
-        }
-        return fd
     }
 
-    public func stat(key: [String]) throws(DestinationError) -> StoredObject? {
-        guard let dir = try openKeyDirectory(key, create: false) else { return nil }
-        defer { close(dir) }
+    public func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy {
+        guard let directory = try keyDirectory(key, create: false) else { return .missing }
         let path = root + "/" + key.joined(separator: "/")
-        let fd = openat(dir, key.last!, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw .failed("cannot open \(path): \(String(cString: strerror(errno)))")
+        let file: FileDescriptor
+        do {
+            file = try directory.open(key.last!, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, displayPath: path)
+        } catch {
+            if error.code == ENOENT { return .missing }
+            throw .failed(error.description)
         }
-        defer { close(fd) }
-        var info = Glibc.stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw .failed("\(path) at the destination is not a regular file")
+        do {
+            guard FileKind(try file.status(path: path)) == .regular else {
+                throw DestinationError.failed("\(path) at the destination is not a regular file")
+            }
+        } catch let error as SystemError {
+            throw .failed(error.description)
+        } catch let error as DestinationError {
+            throw error
+        } catch {
+            throw .failed("\(error)")
         }
         // Ask the kernel to drop cached pages first where it can, so NFS reads come from the server.
-        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
-        var hasher = SHA256()
+        _ = posix_fadvise(file.rawValue, 0, 0, POSIX_FADV_DONTNEED)
+        var hasher = SHA256Hasher()
         var size = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
             let n: Int
-            do { n = try FileSystem.readSome(fd, buffer, path: path) } catch { throw .failed(error.description) }
+            do { n = try file.read(into: buffer, path: path) } catch { throw .failed(error.description) }
             if n == 0 { break }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             size += n
         }
-        return StoredObject(size: size, sha256: hasher.hexDigest())
+        let sha = hasher.hexDigest()
+        return size == expected.size && sha == expected.sha256 ? .matches : .differs("size \(size) sha256 \(sha)")
     }
 
-    public func put(key: [String], localPath: String, replace: Bool) throws(DestinationError) {
-        guard let dir = try openKeyDirectory(key, create: true) else { throw .failed("cannot create the key directory") }
-        defer { close(dir) }
+    public func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
+        guard let directory = try keyDirectory(key, create: true) else { throw .failed("cannot create the key directory") }
         let name = key.last!
         let temporary = Self.temporaryName(name)
         let path = root + "/" + key.joined(separator: "/")
-        let source = open(localPath, O_RDONLY | O_CLOEXEC)
-        guard source >= 0 else { throw .failed("cannot open \(localPath): \(String(cString: strerror(errno)))") }
-        defer { close(source) }
-        unlinkat(dir, temporary, 0)  // left by an interrupted put of this key
-        let target = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard target >= 0 else { throw .failed("cannot create \(path) (temporary): \(String(cString: strerror(errno)))") }
-        func fail(_ message: String) -> DestinationError {
-            close(target)
-            unlinkat(dir, temporary, 0)
-            return .failed(message)
-        }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let n: Int
-            do { n = try FileSystem.readSome(source, buffer, path: localPath) } catch { throw fail(error.description) }
-            if n == 0 { break }
-            do { try FileSystem.writeAll(target, UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: path) } catch {
-                throw fail("cannot write \(path): \(String(cString: strerror(error.code)))")
+        do {
+            let source = try FileDescriptor.open(object.path, O_RDONLY)
+            _ = RawBytes.withCString(temporary) { unlinkat(directory.rawValue, $0, 0) }  // left by an interrupted put
+            let target = try directory.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644,
+                                            displayPath: path + " (temporary)", operation: "create")
+            do {
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+                defer { buffer.deallocate() }
+                while true {
+                    let n = try source.read(into: buffer, path: object.path)
+                    if n == 0 { break }
+                    try target.writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), path: path)
+                }
+                try target.sync(path: path)
+                try target.close(path: path)
+            } catch {
+                _ = RawBytes.withCString(temporary) { unlinkat(directory.rawValue, $0, 0) }
+                throw error
             }
-            if stepDelayMicroseconds > 0 { usleep(stepDelayMicroseconds) }
-        }
-        guard fsync(target) == 0 else { throw fail("cannot fsync \(path): \(String(cString: strerror(errno)))") }
-        close(target)
-        let renamed = replace ? renameat(dir, temporary, dir, name) : clinux_rename_noreplace(dir, temporary, dir, name)
-        if renamed != 0 {
-            let e = errno
-            unlinkat(dir, temporary, 0)
-            if e == EEXIST { throw .exists(key: key.joined(separator: "/")) }
-            throw .failed("cannot rename into \(path): \(String(cString: strerror(e)))")
-        }
-        guard fsync(dir) == 0 else { throw .failed("cannot fsync the directory of \(path): \(String(cString: strerror(errno)))") }
-        if corruptAfterWrite {
-            let fd = openat(dir, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
-            if fd >= 0 {
-                var byte: UInt8 = 0
-                let middle = max(0, Int(lseek(fd, 0, SEEK_END)) / 2)
-                _ = pread(fd, &byte, 1, off_t(middle))
-                byte ^= 0xff
-                _ = pwrite(fd, &byte, 1, off_t(middle))
-                close(fd)
+            let (renamed, code) = Syscall.result {
+                RawBytes.withCString(temporary) { from in
+                    RawBytes.withCString(name) { to in
+                        replace ? renameat(directory.rawValue, from, directory.rawValue, to)
+                            : clinux_rename_noreplace(directory.rawValue, from, directory.rawValue, to)
+                    }
+                }
             }
+            if renamed != 0 {
+                _ = RawBytes.withCString(temporary) { unlinkat(directory.rawValue, $0, 0) }
+                if code == EEXIST { throw DestinationError.exists(key: key.joined(separator: "/")) }
+                throw SystemError("rename into", path: path, code: code)
+            }
+            try directory.sync(path: "the directory of " + path)
+        } catch let error as DestinationError {
+            throw error
+        } catch {
+            throw .failed("\(error)")
         }
     }
 }
-
-/// `stat(2)` (following links: the destination root is the administrator's path).
-private func statFollowing(_ path: String, _ info: inout stat) -> Int32 { stat(path, &info) }

@@ -1,4 +1,5 @@
 import LogCompression
+import LinuxSystem
 import LogSplitCore
 import Synchronization
 
@@ -33,18 +34,18 @@ public enum BatchCompressor {
                 do {
                     // O_NONBLOCK: a fifo must not hang the batch; it is refused below like any non-regular file.
                     let fd = RawBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
-                    guard fd >= 0 else { throw SystemError("open", path) }
+                    guard fd >= 0 else { throw SystemError("open", path: path, code: errno) }
                     defer { close(fd) }
                     var info = stat()
-                    guard fstat(fd, &info) == 0 else { throw SystemError("stat", path) }
-                    guard FileSystem.isRegular(info) else {
-                        throw CompressionError("a \(FileSystem.kind(info.st_mode)), not a regular file: only regular files are compressed")
+                    guard fstat(fd, &info) == 0 else { throw SystemError("stat", path: path, code: errno) }
+                    guard FileKind(info) == .regular else {
+                        throw CompressionError("a \(FileKind(info)), not a regular file: only regular files are compressed")
                     }
                     let result = try settings.compress(sourceFD: fd, sourcePath: path, offset: 0, length: Int(info.st_size),
                                                        outputPath: temporary, using: reusable, checksum: verify)
                     if verify { _ = try FileCompressor.verify(path: temporary, format: format, expected: result.source) }
                     guard RawBytes.withCString(temporary, { from in RawBytes.withCString(output) { rename(from, $0) } }) == 0 else {
-                        throw SystemError("rename to \(output)", temporary)
+                        throw SystemError("rename to \(output)", path: temporary, code: errno)
                     }
                 } catch {
                     _ = RawBytes.withCString(temporary) { unlink($0) }

@@ -1,3 +1,5 @@
+import LinuxSystem
+import LogShipCore
 import LogSplitCore
 
 #if canImport(Glibc)
@@ -28,9 +30,9 @@ public enum ConfigFile {
         guard fstat(fd, &info) == 0 else {
             throw ConfigProblem(key: key, message: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
-        guard FileSystem.isRegular(info) else {
+        guard FileKind(info) == .regular else {
             throw ConfigProblem(key: key, message:
-                "\(path) is a \(FileSystem.kind(info.st_mode)), not a regular file: give the path of a TOML file")
+                "\(path) is a \(FileKind(info)), not a regular file: give the path of a TOML file")
         }
         guard Int(info.st_size) <= sizeLimit else {
             throw ConfigProblem(key: key, message: "\(path) is \(info.st_size) bytes; a configuration is at most \(sizeLimit) bytes")
@@ -40,7 +42,7 @@ public enum ConfigFile {
         defer { buffer.deallocate() }
         while true {
             let n: Int
-            do { n = try FileSystem.readSome(fd, buffer, path: path) } catch {
+            do { n = try Syscall.retrying("read", path: path) { Glibc.read(fd, buffer.baseAddress, buffer.count) } } catch {
                 throw ConfigProblem(key: key, message: "cannot read \(path): \(error)")
             }
             if n == 0 { break }

@@ -1,4 +1,7 @@
+import LinuxSystem
 import LogCompression
+import LogDestinations
+import LogShipCore
 import LogSplitCore
 import TOMLKit
 
@@ -47,7 +50,7 @@ public struct DumpConfiguration: Sendable {
     public var effectiveWorkers: Int { workers > 0 ? workers : max(1, Self.coreCount()) }
     public var zone: CivilTimeZone { CivilTimeZone(identifier: timeZone) }
 
-    public static func coreCount() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    public static func coreCount() -> Int { WorkerPool.coreCount }
 
     public static func systemHostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -118,7 +121,7 @@ public struct DumpConfiguration: Sendable {
                   "\(level) is out of range \(format.levels.lowerBound)...\(format.levels.upperBound) for \(format)")
         }
         check(threads >= 0 && threads <= 256, "compression.threads", "\(threads) is out of range 0...256 (0 = automatic)")
-        check(destinationType == "directory", "destination.type",
+        check(DestinationSettings.types.contains(destinationType), "destination.type",
               "'\(destinationType)' is not supported yet: use \"directory\" (a local disk or a mounted NFS share)")
         check(destinationPath.hasPrefix("/"), "destination.path", "'\(destinationPath)' must be an absolute path")
         do { _ = try KeyTemplate(keyTemplate) } catch { found.append(error) }
@@ -154,20 +157,24 @@ public struct DumpConfiguration: Sendable {
     /// message `validate` prints.
     public func hostProblems() -> [ConfigProblem] {
         var found: [ConfigProblem] = []
-        if stateDirectory.hasPrefix("/"), let problem = FileSystem.notADirectoryProblem(stateDirectory) {
+        if stateDirectory.hasPrefix("/"), let problem = SafeDirectory.notADirectoryProblem(stateDirectory) {
             found.append(ConfigProblem(key: "general.state_directory", message: problem))
         }
         return found
     }
 
+    /// The `[destination]` section as the destination factory takes it.
+    public var destinationSettings: DestinationSettings { .directory(path: destinationPath) }
+
+    /// The closed-file rule of `[sources]`.
+    public var closedFileRule: ClosedFileRule { ClosedFileRule(graceSeconds: graceSeconds, quietSeconds: quietSeconds) }
+
     /// Problems of the machine rather than the file: the destination is missing (share not mounted), the
     /// state directory cannot be created, no root matches anything yet. For `logdump validate`.
     public func environmentProblems() -> [ConfigProblem] {
         var found: [ConfigProblem] = []
-        if destinationType == "directory" {
-            do { try DirectoryDestination(root: destinationPath).checkAvailable() } catch {
-                found.append(ConfigProblem(key: "destination.path", message: error.description))
-            }
+        do { try DestinationFactory.make(destinationSettings).checkAvailable() } catch {
+            found.append(ConfigProblem(key: "destination.path", message: error.description))
         }
         var parent = stateDirectory
         while access(parent, F_OK) != 0, let slash = parent.lastIndex(of: "/"), parent != "/" {
@@ -291,17 +298,6 @@ public struct DumpConfiguration: Sendable {
             throw ConfigProblem(key: "", message: "'\(text)' is not a duration: write e.g. 30sec, 10min, 1hour")
         }
     }
-}
-
-/// One thing wrong with the configuration: which key, and what to do about it.
-public struct ConfigProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    public var key: String
-    public var message: String
-    public init(key: String, message: String) {
-        self.key = key
-        self.message = message
-    }
-    public var description: String { "\(key): \(message)" }
 }
 
 extension String {

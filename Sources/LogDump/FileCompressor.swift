@@ -1,5 +1,7 @@
 import LogCompression
-import LogSplitCore
+import LinuxSystem
+import LogDestinations
+import LogShipCore
 
 #if canImport(Glibc)
 import Glibc
@@ -37,10 +39,8 @@ public struct FileCompressor: Sendable {
     /// the bytes read, for `verify` (skipping it only makes sense when nothing will be verified).
     public func compress(sourceFD: Int32, sourcePath: String, offset: Int, length: Int, outputPath: String,
                          using reusable: (any StreamCompressor)? = nil, checksum wantChecksum: Bool = true) throws -> Result {
-        let output = RawBytes.withCString(outputPath) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-        guard output >= 0 else { throw SystemError("create", outputPath) }
-        var closed = false
-        defer { if !closed { close(output) } }
+        let output = try FileDescriptor.open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o600, operation: "create")
+        let outputFD = output.rawValue
         let compressor = try reusable ?? makeCompressor()
         let readSize = delayMicroseconds > 0 ? 64 * 1024 : 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
@@ -49,17 +49,13 @@ public struct FileCompressor: Sendable {
         var count = 0
         var written = 0
         let sink: ByteSink = { bytes in
-            try FileSystem.writeAll(output, bytes, path: outputPath)
+            try FileDescriptor.writeAll(outputFD, bytes, path: outputPath)
             written += bytes.count
         }
         var position = offset
         while count < length {
             let want = min(buffer.count, length - count)
-            let n = pread(sourceFD, buffer.baseAddress!, want, off_t(position))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", sourcePath)
-            }
+            let n = try Syscall.retrying("read", path: sourcePath) { pread(sourceFD, buffer.baseAddress!, want, off_t(position)) }
             if n == 0 { break }  // shrank while read: ship what was there
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
             if wantChecksum { checksum.update(chunk) }
@@ -69,25 +65,23 @@ public struct FileCompressor: Sendable {
             if delayMicroseconds > 0 { usleep(delayMicroseconds) }
         }
         try compressor.finish(sink: sink)
-        guard fsync(output) == 0 else { throw SystemError("fsync", outputPath) }
-        closed = true
-        guard close(output) == 0 else { throw SystemError("close", outputPath) }
+        try output.sync(path: outputPath)
+        try output.close(path: outputPath)
         return Result(source: wantChecksum ? checksum : ContentChecksum(crc32: 0, count: count), compressedSize: written)
     }
 
-    /// Decompresses `path` and compares with `expected`; returns the compressed file's size and SHA-256.
-    public static func verify(path: String, format: CompressionFormat, expected: ContentChecksum) throws -> StoredObject {
-        let fd = RawBytes.withCString(path) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
-        guard fd >= 0 else { throw SystemError("open", path) }
-        defer { close(fd) }
+    /// Decompresses `path` and compares with `expected`; returns the compressed file as a local object
+    /// (its size and SHA-256), ready for a destination.
+    public static func verify(path: String, format: CompressionFormat, expected: ContentChecksum) throws -> LocalObject {
+        let file = try FileDescriptor.open(path, O_RDONLY | O_NOFOLLOW)
         let decompressor = try Codec.decompressor(format)
         var content = ContentChecksum()
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         var size = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let n = try FileSystem.readSome(fd, buffer, path: path)
+            let n = try file.read(into: buffer, path: path)
             if n == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
             hasher.update(chunk)
@@ -98,6 +92,6 @@ public struct FileCompressor: Sendable {
         guard content == expected else {
             throw CompressionError("the compressed copy \(path) does not decompress to the source bytes (\(content), source \(expected))")
         }
-        return StoredObject(size: size, sha256: hasher.hexDigest())
+        return LocalObject(path: path, size: size, sha256: hasher.hexDigest())
     }
 }

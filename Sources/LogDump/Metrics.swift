@@ -1,3 +1,5 @@
+import LinuxSystem
+import LogShipCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,60 +34,12 @@ enum Metrics {
         let slash = path.lastIndex(of: "/")!
         let directory = String(path[..<slash]).isEmpty ? "/" : String(path[..<slash])
         let name = String(path[path.index(after: slash)...])
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open", directory) }
-        defer { close(fd) }
+        let fd = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY)
         // node_exporter reads *.prom: the temporary name must not end in .prom.
-        try FileSystem.writeAtomically(fd, name, Array(text.utf8), directoryPath: directory)
+        try AtomicFile.write(Array(text.utf8), to: name, in: fd, directoryPath: directory)
     }
 
     static func label(_ s: String) -> String {
         s.replacingOccurrencesOf("\\", with: "\\\\").replacingOccurrencesOf("\"", with: "\\\"").replacingOccurrencesOf("\n", with: "\\n")
-    }
-}
-
-/// A one-line progress bar on stderr (only when stderr is a terminal).
-final class ProgressBar: @unchecked Sendable {
-    let total: Int
-    var done = 0
-    var bytes = 0
-    let lock = NSLockish()
-
-    init?(total: Int) {
-        guard isatty(2) == 1 else { return nil }
-        self.total = total
-        draw()
-    }
-
-    func advance(bytes n: Int) {
-        lock.locked {
-            done += 1
-            bytes += n
-            draw()
-        }
-    }
-
-    func draw() {
-        let width = 30
-        let filled = total == 0 ? width : done * width / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = "\rlogdump [\(bar)] \(done)/\(total) files, \(bytes / 1_000_000) MB in"
-        _ = line.withCString { write(2, $0, strlen($0)) }
-    }
-
-    func finish() {
-        _ = "\n".withCString { write(2, $0, 1) }
-    }
-}
-
-/// A pthread mutex, for the few places that lock around non-Sendable state.
-final class NSLockish: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func locked<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
     }
 }

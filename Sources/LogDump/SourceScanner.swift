@@ -1,23 +1,10 @@
+import LinuxSystem
+import LogShipCore
 import LogSplitCore
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A log file found under a root whose name matches the template.
-public struct SourceFile: Sendable {
-    public var path: SafePath
-    public var container: String?
-    public var site: String?
-    /// The start of the (first) period the name stands for, and the end of the last one
-    /// (a DST fall-back gives one name to two hours).
-    public var periodStart: Int
-    public var periodEnd: Int
-    public var device: UInt64
-    public var inode: UInt64
-    public var size: Int
-    public var modified: Int
-}
 
 /// Finds the files of the configured roots and template, never following a link below the trusted prefix.
 public struct SourceScanner: Sendable {
@@ -75,7 +62,7 @@ public struct SourceScanner: Sendable {
         if case let .fixed(name) = component {
             names = [name]
         } else {
-            guard let entries = try? FileSystem.entries(of: fd, path: here.description) else {
+            guard let entries = try? SafeDirectory.entries(of: fd, path: here.description) else {
                 warnings.append("cannot list \(here)")
                 return
             }
@@ -97,9 +84,9 @@ public struct SourceScanner: Sendable {
             guard next >= 0 else {
                 let code = errno
                 if code == ENOENT, case .fixed = component { continue }
-                if let info = FileSystem.lstatAt(fd, name), !FileSystem.isDirectory(info) {
+                if let info = SafeDirectory.status(in: fd, name), FileKind(info) != .directory {
                     if case .fixed = component {
-                        warnings.append("skipped \(here)/\(name): a \(FileSystem.kind(info.st_mode)) where a directory belongs (not followed)")
+                        warnings.append("skipped \(here)/\(name): a \(FileKind(info)) where a directory belongs (not followed)")
                     } else if info.st_mode & S_IFMT == S_IFLNK {
                         warnings.append("skipped \(here)/\(name): a symlink (not followed)")
                     }
@@ -118,7 +105,7 @@ public struct SourceScanner: Sendable {
     private func walkTemplate(_ root: RootPattern, level: Int, fd: Int32, components: [String], relative: [String],
                               container: String?, site: String?, files: inout [SourceFile], warnings: inout [String]) {
         let here = SafePath(base: root.trustedPrefix, components: components)
-        guard let entries = try? FileSystem.entries(of: fd, path: here.description) else {
+        guard let entries = try? SafeDirectory.entries(of: fd, path: here.description) else {
             warnings.append("cannot list \(here)")
             return
         }
@@ -142,7 +129,7 @@ public struct SourceScanner: Sendable {
                 }
                 let next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 guard next >= 0 else {
-                    if let info = FileSystem.lstatAt(fd, name), info.st_mode & S_IFMT == S_IFLNK {
+                    if let info = SafeDirectory.status(in: fd, name), info.st_mode & S_IFMT == S_IFLNK {
                         warnings.append("skipped \(here)/\(name): a symlink (not followed)")
                     }
                     continue
@@ -155,9 +142,9 @@ public struct SourceScanner: Sendable {
             }
             let relativeName = (relative + [name]).joined(separator: "/")
             guard let start = template.periodStart(ofFileName: relativeName, site: site, zone: zone) else { continue }
-            guard let info = FileSystem.lstatAt(fd, name) else { continue }
-            guard FileSystem.isRegular(info) else {
-                warnings.append("skipped \(here)/\(name): a \(FileSystem.kind(info.st_mode)), not a regular file (not followed, not shipped)")
+            guard let info = SafeDirectory.status(in: fd, name) else { continue }
+            guard FileKind(info) == .regular else {
+                warnings.append("skipped \(here)/\(name): a \(FileKind(info)), not a regular file (not followed, not shipped)")
                 continue
             }
             files.append(SourceFile(

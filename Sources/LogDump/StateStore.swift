@@ -1,4 +1,6 @@
 import Foundation
+import LinuxSystem
+import LogShipCore
 
 #if canImport(Glibc)
 import Glibc
@@ -14,35 +16,26 @@ public final class StateStore: @unchecked Sendable {
     public let directory: String
     public let recordsPath: String
     public let spoolPath: String
-    let recordsFD: Int32
-    let spoolFD: Int32
-    let versionFD: Int32
+    let recordsDirectory: FileDescriptor
+    let spoolDirectory: FileDescriptor
+    let versionDirectory: FileDescriptor
 
     public init(directory: String, create: Bool) throws(SystemError) {
         self.directory = directory
-        let version = directory + "/v1"
-        recordsPath = version + "/records"
-        spoolPath = version + "/spool"
+        let versionPath = directory + "/v1"
+        recordsPath = versionPath + "/records"
+        spoolPath = versionPath + "/spool"
         if create {
-            try FileSystem.makeDirectories(recordsPath, mode: 0o700)
-            try FileSystem.makeDirectories(spoolPath, mode: 0o700)
+            try SafeDirectory.makeTrusted(recordsPath, mode: 0o700)
+            try SafeDirectory.makeTrusted(spoolPath, mode: 0o700)
         }
-        let v = open(version, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard v >= 0 else { throw SystemError("open state directory", version) }
-        let r = open(recordsPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard r >= 0 else { let e = errno; close(v); throw SystemError("open", recordsPath, e) }
-        let s = open(spoolPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard s >= 0 else { let e = errno; close(v); close(r); throw SystemError("open", spoolPath, e) }
-        versionFD = v
-        recordsFD = r
-        spoolFD = s
+        versionDirectory = try FileDescriptor.open(versionPath, O_RDONLY | O_DIRECTORY, operation: "open state directory")
+        recordsDirectory = try FileDescriptor.open(recordsPath, O_RDONLY | O_DIRECTORY)
+        spoolDirectory = try FileDescriptor.open(spoolPath, O_RDONLY | O_DIRECTORY)
     }
 
-    deinit {
-        close(recordsFD)
-        close(spoolFD)
-        close(versionFD)
-    }
+    /// The spool directory, for fsync after a compressed copy is renamed into it.
+    public var spoolFD: Int32 { spoolDirectory.rawValue }
 
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -51,10 +44,10 @@ public final class StateStore: @unchecked Sendable {
     }()
 
     public func load(id: String) throws -> FileRecord? {
-        guard let bytes = try FileSystem.readSmallFile(recordsFD, id + ".json", directoryPath: recordsPath) else { return nil }
+        guard let bytes = try Self.readSmallFile(recordsDirectory, id + ".json", directoryPath: recordsPath) else { return nil }
         let record = try JSONDecoder().decode(FileRecord.self, from: Data(bytes))
         guard record.version == FileRecord.currentVersion else {
-            throw SystemError("read record (unknown version \(record.version))", recordsPath + "/" + id + ".json", EINVAL)
+            throw SystemError("read record (unknown version \(record.version))", path: recordsPath + "/" + id + ".json", code: EINVAL)
         }
         return record
     }
@@ -63,13 +56,13 @@ public final class StateStore: @unchecked Sendable {
         var copy = record
         copy.updatedAt = Int(time(nil))
         let data = try Self.encoder.encode(copy)
-        try FileSystem.writeAtomically(recordsFD, record.id + ".json", Array(data), directoryPath: recordsPath)
+        try AtomicFile.write(Array(data), to: record.id + ".json", in: recordsDirectory, directoryPath: recordsPath)
     }
 
     public func allRecords() -> (records: [FileRecord], problems: [String]) {
         var records: [FileRecord] = []
         var problems: [String] = []
-        guard let names = try? FileSystem.entries(of: recordsFD, path: recordsPath) else { return ([], ["cannot list \(recordsPath)"]) }
+        guard let names = try? SafeDirectory.entries(of: recordsDirectory, path: recordsPath) else { return ([], ["cannot list \(recordsPath)"]) }
         for raw in names {
             let name = String(decoding: raw, as: UTF8.self)
             guard name.hasSuffix(".json") else { continue }
@@ -84,20 +77,22 @@ public final class StateStore: @unchecked Sendable {
 
     /// Removes temporary files a killed run left in the state directory (call with the lock held).
     public func removeTemporaryFiles() {
-        for (fd, path) in [(recordsFD, recordsPath), (spoolFD, spoolPath), (versionFD, directory + "/v1")] {
-            guard let names = try? FileSystem.entries(of: fd, path: path) else { continue }
-            for raw in names {
-                let name = String(decoding: raw, as: UTF8.self)
-                if name.hasSuffix(".tmp") { unlinkat(fd, name, 0) }
+        func clean(_ directory: borrowing FileDescriptor, _ path: String) {
+            guard let names = try? SafeDirectory.entries(of: directory, path: path) else { return }
+            for raw in names where raw.count > 4 && Array(raw.suffix(4)) == Array(AtomicFile.temporarySuffix.utf8) {
+                unlinkat(directory.rawValue, String(decoding: raw, as: UTF8.self), 0)
             }
         }
+        clean(recordsDirectory, recordsPath)
+        clean(spoolDirectory, spoolPath)
+        clean(versionDirectory, directory + "/v1")
     }
 
     /// Spool files no record needs any more (a run killed between recording and deleting leaves them).
     public func removeUnneededSpoolFiles(records: [FileRecord], now: Int) {
         var needed = Set<String>()
         for r in records {
-            guard let format = r.format, let ext = CompressionFormatName(rawValue: format)?.ext else { continue }
+            guard let ext = r.format?.fileExtension else { continue }
             switch r.step {
             case .compressed, .shipping, .shipped:
                 needed.insert(r.spoolName(extension: ext))
@@ -113,10 +108,10 @@ public final class StateStore: @unchecked Sendable {
                 break
             }
         }
-        guard let names = try? FileSystem.entries(of: spoolFD, path: spoolPath) else { return }
+        guard let names = try? SafeDirectory.entries(of: spoolDirectory, path: spoolPath) else { return }
         for raw in names {
             let name = String(decoding: raw, as: UTF8.self)
-            if !needed.contains(name) { unlinkat(spoolFD, name, 0) }
+            if !needed.contains(name) { unlinkat(spoolDirectory.rawValue, name, 0) }
         }
     }
 
@@ -124,25 +119,36 @@ public final class StateStore: @unchecked Sendable {
     /// a file ever came back, its old key is found taken at the destination and the next free `.N` is used.
     public func forgetFinishedRecords(_ records: [FileRecord], olderThan cutoff: Int, now: Int) {
         for r in records where r.step == .removed && r.updatedAt < cutoff && (r.keepCompressedUntil ?? 0) <= now {
-            unlinkat(recordsFD, r.id + ".json", 0)
+            unlinkat(recordsDirectory.rawValue, r.id + ".json", 0)
         }
+    }
+
+    /// The whole content of a small file in a directory, or nil when it does not exist.
+    static func readSmallFile(_ directory: borrowing FileDescriptor, _ name: String, directoryPath: String) throws(SystemError) -> [UInt8]? {
+        let path = directoryPath + "/" + name
+        let file: FileDescriptor
+        do { file = try directory.open(name, O_RDONLY | O_NOFOLLOW, displayPath: path) } catch {
+            if error.code == ENOENT { return nil }
+            throw error
+        }
+        return try file.readAll(limit: 1 << 20, path: path)
+    }
+
+    /// Removes this generation's compressed copy from the spool.
+    public func removeSpoolCopy(_ record: FileRecord) {
+        guard let ext = record.format?.fileExtension else { return }
+        unlinkat(spoolDirectory.rawValue, record.spoolName(extension: ext), 0)
     }
 
     public func writeLastRun(_ summary: RunSummary) throws {
         let data = try Self.encoder.encode(summary)
-        try FileSystem.writeAtomically(versionFD, "last-run.json", Array(data), directoryPath: directory + "/v1")
+        try AtomicFile.write(Array(data), to: "last-run.json", in: versionDirectory, directoryPath: directory + "/v1")
     }
 
     public func lastRun() -> RunSummary? {
-        guard let bytes = try? FileSystem.readSmallFile(versionFD, "last-run.json", directoryPath: directory + "/v1") else { return nil }
+        guard let bytes = try? Self.readSmallFile(versionDirectory, "last-run.json", directoryPath: directory + "/v1") else { return nil }
         return try? JSONDecoder().decode(RunSummary.self, from: Data(bytes))
     }
-}
-
-/// Maps a recorded format name to its extension.
-enum CompressionFormatName: String {
-    case zstd, gzip
-    var ext: String { self == .zstd ? "zst" : "gz" }
 }
 
 /// What the last `run` did, for `status`.

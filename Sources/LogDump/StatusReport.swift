@@ -1,3 +1,4 @@
+import LogShipCore
 import LogSplitCore
 
 #if canImport(Glibc)
@@ -22,14 +23,15 @@ public struct StatusReport {
     public var lastRun: RunSummary?
     public var warnings: [String]
 
-    public static func gather(configuration: DumpConfiguration) throws -> StatusReport {
+    public static func gather(configuration: DumpConfiguration, now: Int = Int(time(nil))) throws -> StatusReport {
         let scanner = try SourceScanner(configuration: configuration)
         let store = try? StateStore(directory: configuration.stateDirectory, create: false)
         let records = store?.allRecords().records ?? []
         var byID: [String: FileRecord] = [:]
         for r in records { byID[r.id] = r }
         let (files, warnings) = scanner.scan()
-        let now = Int(time(nil))
+        // The same rule as `run`, lock probe included: status never calls a file closed that run would not take.
+        let closure = ClosureCheck(rule: configuration.closedFileRule, now: now)
         var rows: [String: Row] = [:]
         func row(_ c: String?, _ s: String?) -> String {
             let key = "\(c ?? "_")/\(s ?? "_")"
@@ -46,7 +48,7 @@ public struct StatusReport {
                 rows[k]!.failed += 1
             } else if let record, record.step > .closed, record.step < .removed {
                 rows[k]!.pending += 1
-            } else if now >= file.periodEnd + configuration.graceSeconds && now - file.modified >= configuration.quietSeconds {
+            } else if closure.isClosed(file) {
                 rows[k]!.closed += 1
                 rows[k]!.oldestWaiting = min(rows[k]!.oldestWaiting ?? file.periodStart, file.periodStart)
             } else {

@@ -23,6 +23,15 @@ public struct FileRecord: Codable, Sendable, Equatable {
         public var length: Int
         public var compressedSize: Int
         public var shippedAt: Int
+
+        public init(generation: Int, key: String, offset: Int, length: Int, compressedSize: Int, shippedAt: Int) {
+            self.generation = generation
+            self.key = key
+            self.offset = offset
+            self.length = length
+            self.compressedSize = compressedSize
+            self.shippedAt = shippedAt
+        }
     }
 
     public static let currentVersion = 1
@@ -45,7 +54,8 @@ public struct FileRecord: Codable, Sendable, Equatable {
     /// inode it tells the same file (grown or not) from a new one that reused the inode number.
     public var headCRC32: UInt32? = nil
     public var headLength: Int? = nil
-    public var format: String? = nil
+    /// Set from `compressed` on: how this generation's copy is compressed.
+    public var format: CompressionFormat? = nil
     public var compressedSize: Int? = nil
     public var compressedSHA256: String? = nil
     /// Set from `shipping` on: the destination key.
@@ -68,7 +78,7 @@ public struct FileRecord: Codable, Sendable, Equatable {
     }
 
     /// The record's id: the SHA-256 of the source path (names are hostile; ids are plain hex).
-    public static func id(for path: SafePath) -> String { SHA256.hex(path.description) }
+    public static func id(for path: SafePath) -> String { SHA256Hasher.hex(path.description) }
     public var id: String { Self.id(for: source) }
 
     /// The name of this generation's compressed copy in the spool.
@@ -76,4 +86,31 @@ public struct FileRecord: Codable, Sendable, Equatable {
 
     public var bytesShipped: Int { shipped.reduce(0) { $0 + $1.length } }
     public var compressedBytesShipped: Int { shipped.reduce(0) { $0 + $1.compressedSize } }
+}
+
+extension FileRecord {
+    /// Starts the next generation: the bytes from `offset` of the (possibly new) file at the same path.
+    public mutating func startGeneration(offset: Int, device: UInt64, inode: UInt64) {
+        generation = max(generation + 1, (shipped.map(\.generation).max() ?? -1) + 1)
+        self.offset = offset
+        self.device = device
+        self.inode = inode
+        step = .closed
+        length = nil
+        sourceCRC32 = nil
+        compressedSize = nil
+        compressedSHA256 = nil
+        key = nil
+        keepCompressedUntil = nil
+        if offset == 0 {
+            headCRC32 = nil
+            headLength = nil
+        }
+    }
+
+    /// The name under which this generation goes to the destination: the source name, `.N` for later ones.
+    public func keyName(attempt index: Int) -> String {
+        let n = generation + index
+        return source.name + (n > 0 ? ".\(n)" : "")
+    }
 }

@@ -70,7 +70,7 @@ public struct RootPattern: Sendable, Equatable {
     }
 
     /// Whether `name` may stand for this component.
-    func matches(_ component: Component, _ name: String) -> Bool {
+    public func matches(_ component: Component, _ name: String) -> Bool {
         switch component {
         case let .fixed(f): return name == f
         case let .glob(g): return !name.hasPrefix(".") && fnmatch(g, name, FNM_PERIOD) == 0
@@ -86,63 +86,5 @@ public struct RootPattern: Sendable, Equatable {
             (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57)
                 || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
         }
-    }
-}
-
-/// The destination key: `{host}/{container}/{site}/%Y/%m/%d/{name}.{ext}`.
-///
-/// strftime conversions take the file's period start in the source time zone; `{name}` is the source file
-/// name (with `.N` added for the Nth later generation of the same file), `{ext}` is `zst` or `gz`.
-/// A rendered key is relative, and none of its components is empty, `.` or `..`.
-public struct KeyTemplate: Sendable, Equatable {
-    public let pattern: String
-    static let placeholders = ["{host}", "{container}", "{site}", "{name}", "{ext}"]
-
-    public init(_ pattern: String) throws(ConfigProblem) {
-        self.pattern = pattern
-        guard !pattern.hasPrefix("/") else {
-            throw ConfigProblem(key: "destination.key", message: "'\(pattern)' must be relative to destination.path")
-        }
-        guard pattern.contains("{name}") else {
-            throw ConfigProblem(key: "destination.key", message: "'\(pattern)' must contain {name} so that every file gets its own key")
-        }
-        var rest = pattern
-        for p in Self.placeholders { rest = rest.replacingOccurrencesOf(p, with: "") }
-        guard !rest.contains("{") && !rest.contains("}") else {
-            throw ConfigProblem(key: "destination.key",
-                message: "'\(pattern)' has an unknown {placeholder}; known: \(Self.placeholders.joined(separator: " "))")
-        }
-        guard !pattern.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." || $0.isEmpty }) else {
-            throw ConfigProblem(key: "destination.key", message: "'\(pattern)' has an empty, '.' or '..' component")
-        }
-    }
-
-    public func render(host: String, container: String?, site: String?, name: String, ext: String,
-                       periodStart: Int, zone: CivilTimeZone) -> [String]? {
-        guard let timed = zone.format(pattern, at: periodStart) else { return nil }
-        var key = timed
-        key = key.replacingOccurrencesOf("{host}", with: host)
-        key = key.replacingOccurrencesOf("{container}", with: container ?? "_")
-        key = key.replacingOccurrencesOf("{site}", with: site ?? "_")
-        key = key.replacingOccurrencesOf("{name}", with: name)
-        key = key.replacingOccurrencesOf("{ext}", with: ext)
-        let components = key.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard components.allSatisfy(SafePath.isPlainComponent) else { return nil }
-        return components
-    }
-}
-
-extension String {
-    func replacingOccurrencesOf(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var rest = self[...]
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        result += rest
-        return result
     }
 }

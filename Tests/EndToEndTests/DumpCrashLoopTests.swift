@@ -7,8 +7,8 @@ import Glibc
 
 /// kill -9 at random moments, many times, then a clean run: every line shipped exactly once, nothing left behind.
 ///
-/// Uses the test hook `LOGDUMP_TEST_STEP_DELAY_MS` (documented in the README): logdump pauses that long between
-/// steps and a fraction of it inside compression and copying, so kills land in every step on a fast machine.
+/// Runs the tests' `logdump-faults` build with `LOGDUMP_TEST_STEP_DELAY_MS`: it pauses that long between steps
+/// and before each put, and a fraction of it inside compression, so kills land in every step on a fast machine.
 @Suite(.serialized) struct DumpCrashLoopTests {
     @Test(.timeLimit(.minutes(4)))
     func killNineAnywhereStillShipsEveryLineExactlyOnce() throws {
@@ -37,7 +37,7 @@ import Glibc
         while (killsMidRun < 50 || steps.contains(where: { seenAfterKill[$0, default: 0] == 0 })) && iterations < 250 {
             iterations += 1
             if iterations % 4 == 0 { try addFiles(3) }
-            let process = try startProcess(Executables.logdump, ["run", "--config", world.configPath],
+            let process = try startProcess(Executables.logdumpFaults, ["run", "--config", world.configPath],
                                            environment: ["LOGDUMP_TEST_STEP_DELAY_MS": "20"])
             usleep(UInt32.random(in: 20_000...600_000, using: &generator))
             if process.isRunning {

@@ -42,7 +42,7 @@ import Glibc
     func aDestinationThatDisappearsMidRunLosesNothing() throws {
         let world = try DumpWorld()
         let expected = try Self.noisyLines(world, files: 16, lines: 400)
-        let process = try startProcess(Executables.logdump, ["run", "--config", world.configPath],
+        let process = try startProcess(Executables.logdumpFaults, ["run", "--config", world.configPath],
                                        environment: ["LOGDUMP_TEST_STEP_DELAY_MS": "40"])
         // Let some files through, then take the share away (as an unmount would).
         var waited = 0

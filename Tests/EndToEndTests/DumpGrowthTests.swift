@@ -13,7 +13,7 @@ import Glibc
         let world = try DumpWorld()
         let name = "access_log.2026112009"
         var expected = Set(try world.writeLog("c1", "shop", name, lines: 0..<500))
-        let process = try startProcess(Executables.logdump, ["run", "--config", world.configPath],
+        let process = try startProcess(Executables.logdumpFaults, ["run", "--config", world.configPath],
                                        environment: ["LOGDUMP_TEST_STEP_DELAY_MS": "300"])
         // Wait until the file is compressed (its record says so), then append as a late writer would.
         var compressed = false

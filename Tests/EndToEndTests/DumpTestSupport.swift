@@ -67,10 +67,12 @@ final class DumpWorld: @unchecked Sendable {
         return generated
     }
 
+    /// Runs logdump on this world's config; with `environment` (fault hooks), the tests' `logdump-faults` build.
     func logdump(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        return try runProcess(Executables.logdump, arguments + ["--config", configPath], environment: env)
+        let binary = environment.isEmpty ? Executables.logdump : Executables.logdumpFaults
+        return try runProcess(binary, arguments + ["--config", configPath], environment: env)
     }
 
     /// Every line of every compressed file at the destination, with how often it occurs.

@@ -1,4 +1,5 @@
 import LogDump
+import LogShipCore
 import Testing
 
 /// Values `validate` accepts must be values `run` and `status` can compute with: every number is bounded,

@@ -1,6 +1,7 @@
 import Foundation
 import LogCompression
 import LogDump
+import LogShipCore
 import Testing
 
 @Suite struct ConfigurationTests {

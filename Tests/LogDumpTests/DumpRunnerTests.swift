@@ -1,6 +1,8 @@
 import Foundation
 import LogCompression
 import LogDump
+import LogShipCore
+import LogDumpFaults
 import Testing
 
 #if canImport(Glibc)
@@ -53,8 +55,8 @@ final class DumpSandbox: @unchecked Sendable {
         return text
     }
 
-    func run(environment: [String: String] = [:]) throws -> Int32 {
-        try DumpRunner(configuration: config, options: RunOptions(), environment: environment).run()
+    func run(hooks: RunHooks = .none) throws -> Int32 {
+        try DumpRunner(configuration: config, options: RunOptions(), hooks: hooks).run()
     }
 
     static func decompressFile(_ path: String) throws -> String {
@@ -234,7 +236,7 @@ final class DumpSandbox: @unchecked Sendable {
     @Test func aCopyCorruptedAtTheDestinationIsReportedAndTheOriginalKept() throws {
         let box = try DumpSandbox()
         let text = try box.writeLog("c1", "shop", "00", lines: 0..<1000)
-        #expect(try box.run(environment: ["LOGDUMP_TEST_CORRUPT_DESTINATION": "1"]) == 2)
+        #expect(try box.run(hooks: FaultHooks.make(damageCopies: true)) == 2)
         #expect(box.exists(box.logPath("c1", "shop", "00")))
         let report = try StatusReport.gather(configuration: box.config)
         #expect(report.rows.first?.failed == 1)

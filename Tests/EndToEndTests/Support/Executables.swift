@@ -23,6 +23,8 @@ enum Executables {
 
     static var logsplit: String { buildDirectory.appendingPathComponent("logsplit").path }
     static var logdump: String { buildDirectory.appendingPathComponent("logdump").path }
+    /// logdump with the tests' fault hooks (`LOGDUMP_TEST_STEP_DELAY_MS`, `LOGDUMP_TEST_CORRUPT_DESTINATION`).
+    static var logdumpFaults: String { buildDirectory.appendingPathComponent("logdump-faults").path }
 
     /// The path of a program the tests need from the system, or a failure that names the Debian package.
     static func system(_ name: String, package: String) throws -> String {

@@ -1,0 +1,103 @@
+import LinuxSystem
+import LogCompression
+import LogShipCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// closed → compressed: the bytes of this generation, compressed into the spool, decompressed again and
+/// compared with the source's CRC before the step is recorded.
+struct CompressStage {
+    let context: StageContext
+
+    /// One compressor per worker thread, reused from file to file (a failed file drops it).
+    final class CompressorCache {
+        var compressor: (any StreamCompressor)?
+    }
+
+    /// Returns false when the file must wait (changed, vanished): not an error.
+    func run(_ record: inout FileRecord, threads: Int, cache: CompressorCache) throws -> Bool {
+        let format = context.configuration.format
+        let file: FileDescriptor
+        do { file = try record.source.openFile() } catch {
+            switch error.code {
+            case ENOENT: return try forget(&record, why: "vanished before it was compressed")
+            case ELOOP: return try forget(&record, why: "became a symlink; not followed, not shipped")
+            default: throw error
+            }
+        }
+        let info = try file.status(path: record.source.description)
+        guard FileKind(info) == .regular else {
+            context.log.warning("\(record.source) became a \(FileKind(info)); skipped")
+            return false
+        }
+        if UInt64(info.st_dev) != record.device || UInt64(info.st_ino) != record.inode {
+            context.log.warning("\(record.source) was replaced while logdump looked at it; it is taken up by the next run")
+            return false
+        }
+        if record.offset > 0, let headLength = record.headLength,
+           Self.headChecksum(file.rawValue, length: headLength)?.crc32 != record.headCRC32 {
+            // Same inode number, different beginning: a new file, not the rest of the one shipped.
+            record.offset = 0
+        }
+        let size = Int(info.st_size)
+        guard size >= record.offset else {
+            throw SystemError("compress (the file shrank below the \(record.offset) bytes already shipped; left in place)",
+                              path: record.source.description, code: EINVAL)
+        }
+        let final = context.spoolPath(record, ext: format.fileExtension)
+        let temporary = final + AtomicFile.temporarySuffix
+        var compressor = FileCompressor(format: format, level: context.configuration.effectiveLevel, threads: threads)
+        compressor.delayMicroseconds = context.hooks.compressionReadDelayMicroseconds
+        if cache.compressor == nil { cache.compressor = try compressor.makeCompressor() }
+        let result: FileCompressor.Result
+        do {
+            result = try compressor.compress(sourceFD: file.rawValue, sourcePath: record.source.description, offset: record.offset,
+                                             length: size - record.offset, outputPath: temporary, using: cache.compressor)
+        } catch {
+            cache.compressor = nil  // its state is unknown after a failure
+            unlink(temporary)
+            throw error
+        }
+        if result.source.count < size - record.offset {
+            context.log.warning("\(record.source) shrank while it was read; shipping the \(result.source.count) bytes that were there")
+        }
+        let stored = try FileCompressor.verify(path: temporary, format: format, expected: result.source)
+        _ = try Syscall.retrying("rename", path: final) { rename(temporary, final) }
+        _ = try Syscall.retrying("fsync", path: context.store.spoolPath) { fsync(context.store.spoolFD) }
+        let head = Self.headChecksum(file.rawValue, length: min(4096, record.offset + result.source.count))
+        record.length = result.source.count
+        record.sourceCRC32 = result.source.crc32
+        record.headCRC32 = head?.crc32
+        record.headLength = head?.count
+        record.format = format
+        record.compressedSize = stored.size
+        record.compressedSHA256 = stored.sha256
+        record.key = nil
+        record.step = .compressed
+        record.lastError = nil
+        try context.store.save(record)
+        return true
+    }
+
+    /// CRC-32 of the first `length` bytes of the file, or nil when it has fewer.
+    static func headChecksum(_ fd: Int32, length: Int) -> ContentChecksum? {
+        var bytes = [UInt8](repeating: 0, count: max(length, 1))
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, length, 0) }
+        guard n == length else { return nil }
+        var checksum = ContentChecksum()
+        bytes.withUnsafeBytes { checksum.update(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+        return checksum
+    }
+
+    /// A record whose file disappeared before anything was made from it: nothing to ship.
+    func forget(_ record: inout FileRecord, why: String) throws -> Bool {
+        context.log.warning("\(record.source) \(why)")
+        if (try? context.store.load(id: record.id)) != nil {
+            record.step = .removed
+            try context.store.save(record)
+        }
+        return false
+    }
+}

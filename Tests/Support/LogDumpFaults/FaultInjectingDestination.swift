@@ -1,0 +1,70 @@
+import LogDestinations
+import LogDump
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wraps any destination to land faults in it, for tests only: a pause before each put (so a kill lands in
+/// the shipping step), and a damaged copy right after each put (written through the destination itself, so
+/// it works for every backend), to prove that verification catches it and nothing is removed.
+public struct FaultInjectingDestination: Destination {
+    public let inner: any Destination
+    public let putDelayMicroseconds: UInt32
+    public let damageAfterPut: Bool
+
+    public init(_ inner: any Destination, putDelayMicroseconds: UInt32 = 0, damageAfterPut: Bool = false) {
+        self.inner = inner
+        self.putDelayMicroseconds = putDelayMicroseconds
+        self.damageAfterPut = damageAfterPut
+    }
+
+    public var description: String { inner.description }
+
+    public func checkAvailable() throws(DestinationError) { try inner.checkAvailable() }
+
+    public func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy {
+        try inner.verify(key: key, expected: expected)
+    }
+
+    public func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
+        if putDelayMicroseconds > 0 { usleep(putDelayMicroseconds) }
+        try inner.put(object, key: key, replace: replace)
+        if damageAfterPut { try putDamagedCopy(of: object, key: key) }
+    }
+
+    /// The same bytes with the middle one flipped, stored over the good copy.
+    func putDamagedCopy(of object: LocalObject, key: [String]) throws(DestinationError) {
+        guard let file = fopen(object.path, "rb") else { throw .failed("fault injection: cannot read \(object.path)") }
+        var bytes = [UInt8](repeating: 0, count: object.size)
+        let n = fread(&bytes, 1, bytes.count, file)
+        fclose(file)
+        guard n == object.size, !bytes.isEmpty else { throw .failed("fault injection: short read of \(object.path)") }
+        bytes[bytes.count / 2] ^= 0xFF
+        let damaged = object.path + ".damaged"
+        guard let out = fopen(damaged, "wb") else { throw .failed("fault injection: cannot write \(damaged)") }
+        fwrite(bytes, 1, bytes.count, out)
+        fclose(out)
+        defer { unlink(damaged) }
+        try inner.put(LocalObject(path: damaged, size: object.size, sha256: "damaged"), key: key, replace: true)
+    }
+}
+
+/// Run hooks for the tests: a pause after every step and inside compression and puts, and/or damaged copies.
+public enum FaultHooks {
+    public static func make(stepDelayMilliseconds: UInt32 = 0, damageCopies: Bool = false) -> RunHooks {
+        let delay = stepDelayMilliseconds * 1000
+        return RunHooks(
+            wrapDestination: { FaultInjectingDestination($0, putDelayMicroseconds: delay, damageAfterPut: damageCopies) },
+            afterStep: { if delay > 0 { usleep(delay) } },
+            compressionReadDelayMicroseconds: delay / 2)
+    }
+
+    /// From the environment of the `logdump-faults` test binary: `LOGDUMP_TEST_STEP_DELAY_MS`,
+    /// `LOGDUMP_TEST_CORRUPT_DESTINATION=1`.
+    public static func fromEnvironment() -> RunHooks {
+        let delay = getenv("LOGDUMP_TEST_STEP_DELAY_MS").flatMap { UInt32(String(cString: $0)) } ?? 0
+        let corrupt = getenv("LOGDUMP_TEST_CORRUPT_DESTINATION").map { String(cString: $0) == "1" } ?? false
+        return make(stepDelayMilliseconds: delay, damageCopies: corrupt)
+    }
+}
