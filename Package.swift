@@ -30,6 +30,8 @@ let package = Package(
         // C libraries from Debian, and the GNU-only bits Swift's Glibc module hides.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // HTTP(S) for the S3 destination: libcurl's synchronous easy API (logdump calls destinations from worker threads).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CLinuxShim"),
 
         // Pure logic of the splitter: templates, periods, framing, decisions. No file descriptors, no clock reads.
@@ -46,7 +48,10 @@ let package = Package(
             dependencies: ["LogSplitCore", "LogCompression", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // Where compressed files go: the Destination protocol, its factory, and each backend.
-        .target(name: "LogDestinations", dependencies: ["LogShipCore", "LinuxSystem", "CLinuxShim"], swiftSettings: strict),
+        .target(
+            name: "LogDestinations",
+            dependencies: ["LogShipCore", "LinuxSystem", "CLinuxShim", "CCurl", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // The shipper's I/O: configuration, scanning, state, the stages and the run that drives them.
         .target(
             name: "LogDump",
