@@ -15,6 +15,9 @@ public struct DurationSpec: Sendable, Equatable, CustomStringConvertible {
     /// Parses `text`; throws a message that names the text and shows the accepted form.
     public init(parsing text: String) throws(UsageError) {
         var rest = Substring(text).drop(while: { $0 == " " || $0 == "\t" })
+        if rest.first == "-" {
+            throw UsageError("'\(text)' is negative: a duration counts forward; write 0 or more and a unit, e.g. 5min, 1hour")
+        }
         let digits = rest.prefix(while: { $0.isASCII && $0.isNumber })
         var count = 1
         if !digits.isEmpty {
@@ -48,7 +51,11 @@ public struct DurationSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The length in seconds, with cronolog's nominal unit lengths (a month is 31 days).
-    public var seconds: Int { count * unit.nominalSeconds }
+    /// Saturates at `Int.max` (a `.once` unit, or a count no parser produces): never traps.
+    public var seconds: Int {
+        let (product, overflow) = count.multipliedReportingOverflow(by: unit.nominalSeconds)
+        return overflow ? (count < 0 ? Int.min : Int.max) : product
+    }
 
     public var description: String { "\(count) \(unit)\(count == 1 ? "" : "s")" }
 

@@ -26,6 +26,23 @@ import Testing
         #expect(try DurationSpec(parsing: "1hour").seconds == 3600)
     }
 
+    @Test(arguments: ["-1hour", "-5min", " -1sec", "-0sec", "-999999999months"])
+    func aNegativeDurationIsARangeErrorNamingTheValue(text: String) {
+        #expect {
+            try DurationSpec(parsing: text)
+        } throws: { error in
+            let message = (error as? UsageError)?.message ?? ""
+            return message.contains("'\(text)'") && message.contains("negative")
+        }
+    }
+
+    @Test func theLargestCountsNeverTrap() throws {
+        #expect(try DurationSpec(parsing: "999999999months").seconds == 999_999_999 * 31 * 86_400)
+        #expect(DurationSpec(count: 2, unit: .once).seconds == Int.max)
+        #expect(DurationSpec(count: Int.max, unit: .month).seconds == Int.max)
+        #expect(throws: UsageError.self) { try DurationSpec(parsing: "9999999999sec") }
+    }
+
     @Test func parsesSizes() throws {
         #expect(try ByteCount.parse("16M") == 16 << 20)
         #expect(try ByteCount.parse("512k") == 512 << 10)
