@@ -83,6 +83,40 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
         return name
     }
 
+    /// `path` resolved lexically, as the kernel would if every directory existed: empty and `.` components
+    /// dropped, each `..` removing the component before it (`..` at the top of an absolute path stays at
+    /// `/`; leading `..` of a relative path are kept). `a/%Y/../b` rendered as `a/2026/../b` becomes `a/b`,
+    /// which is where cronolog's file ends up. An empty relative result is `.`. Paths without such
+    /// components come back unchanged.
+    public static func lexicallyNormalised(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        let needsWork = parts.enumerated().contains { index, part in
+            (part.isEmpty && !(absolute && index == 0) && !(path == "/")) || part == "." || part == ".."
+        }
+        if !needsWork { return path }
+        var kept: [Substring] = []
+        for part in parts where !part.isEmpty && part != "." {
+            if part == ".." {
+                if let last = kept.last, last != ".." {
+                    kept.removeLast()
+                } else if !absolute {
+                    kept.append(part)
+                }
+            } else {
+                kept.append(part)
+            }
+        }
+        if absolute { return "/" + kept.joined(separator: "/") }
+        return kept.isEmpty ? "." : kept.joined(separator: "/")
+    }
+
+    /// Whether the template ends in a file name: not in `/`, `/.` or `/..` (those name a directory).
+    public var endsInFileName: Bool {
+        guard let last = pattern.split(separator: "/", omittingEmptySubsequences: false).last else { return false }
+        return !last.isEmpty && last != "." && last != ".."
+    }
+
     // MARK: - Conversion tables
 
     private static let cronologUnits: [Character: Periodicity] = {

@@ -81,3 +81,26 @@ import Testing
         #expect(throws: TemplateError.empty) { try Template("") }
     }
 }
+
+/// Rendered names are resolved lexically before use, the way the kernel resolves cronolog's names.
+@Suite struct TemplatePathNormalisationTests {
+    @Test(arguments: [
+        ("/r/sub/2026/../x.14", "/r/sub/x.14"), ("/r//x.14", "/r/x.14"), ("/r/./x.14", "/r/x.14"),
+        ("./x.14", "x.14"), ("x.14", "x.14"), ("/r/x.14", "/r/x.14"), ("../x.14", "../x.14"),
+        ("a/../../x.14", "../x.14"), ("/../x.14", "/x.14"), ("/", "/"), (".", "."), ("a/..", "."),
+        ("/r/sub/", "/r/sub"), ("11/26/26/../x", "11/26/x"), ("//r/x", "/r/x"),
+    ])
+    func resolvesDotDotAndDropsEmptyAndDotComponents(path: String, expected: String) {
+        #expect(Template.lexicallyNormalised(path) == expected)
+    }
+
+    @Test(arguments: ["/r/x.%H/", "/r/x/.", "/r/x/..", "x/", "/"])
+    func aTemplateEndingInADirectoryHasNoFileName(pattern: String) throws {
+        #expect(try Template(pattern).endsInFileName == false)
+    }
+
+    @Test func aTemplateEndingInAFileNameHasOne() throws {
+        #expect(try Template("/r/%Y/../x.%H").endsInFileName)
+        #expect(try Template("x.%H").endsInFileName)
+    }
+}
