@@ -57,33 +57,58 @@ extension Splitter {
         file.closeDescriptor()
     }
 
-    /// Arms SIGALRM for the earliest instant the loop must wake up without input.
-    func armTimer(drainDeadline: Int?) {
-        guard timersDirty || (drainDeadline ?? Int.max) < armedWakeUp else { return }
-        timersDirty = false
-        var wake = Int.max
-        for file in files.values {
-            if file.fd >= 0 || file.hasPending { wake = min(wake, file.closeAt) }
-            if file.hasPending { wake = min(wake, file.nextRetry) }
+    /// Arms SIGALRM for the earliest instant the loop must wake up without input. While draining, the
+    /// deadline is a monotonic instant and the timer is re-armed with sub-second precision at every turn
+    /// (`setitimer`; the signal handler's whole-second `alarm` only covers the moment before this runs).
+    func armTimer(drainDeadline: UInt64?) {
+        guard timersDirty || drainDeadline != nil else { return }
+        if timersDirty {
+            timersDirty = false
+            var wake = Int.max
+            for file in files.values {
+                if file.fd >= 0 || file.hasPending { wake = min(wake, file.closeAt) }
+                if file.hasPending { wake = min(wake, file.nextRetry) }
+            }
+            timerDue = wake
         }
-        timerDue = wake
-        if let drainDeadline { wake = min(wake, drainDeadline) }
+        if let drainDeadline {
+            let current = Self.monotonicNanoseconds()
+            var nanos = drainDeadline > current ? drainDeadline - current : 0
+            if timerDue != Int.max {
+                nanos = min(nanos, UInt64(clamping: max(1, timerDue.subtractingSaturated(now))).multipliedSaturated(by: 1_000_000_000))
+            }
+            Self.setTimer(nanoseconds: max(nanos, 1_000_000))  // never 0, which would disarm it
+            armedWakeUp = -1  // the drain owns the timer from now on
+            return
+        }
+        let wake = timerDue
         if wake == armedWakeUp { return }
         armedWakeUp = wake
         if wake == Int.max {
             alarm(0)
         } else {
-            alarm(UInt32(clamping: max(1, wake - now)))
+            alarm(UInt32(clamping: max(1, wake.subtractingSaturated(now))))
         }
     }
 
-    /// At the end: write what is pending, retrying until the deadline; true when nothing is left unwritten.
-    func finish(deadline: Int) -> Bool {
-        alarm(0)
+    /// One-shot ITIMER_REAL (the timer `alarm` uses), `nanoseconds` from now; 0 disarms it.
+    static func setTimer(nanoseconds: UInt64) {
+        let seconds = min(nanoseconds / 1_000_000_000, UInt64(Int32.max))
+        var timer = itimerval()
+        timer.it_value.tv_sec = Int(seconds)
+        timer.it_value.tv_usec = Int((nanoseconds % 1_000_000_000) / 1_000)
+        if nanoseconds > 0 && timer.it_value.tv_sec == 0 && timer.it_value.tv_usec == 0 { timer.it_value.tv_usec = 1 }
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer, nil)
+    }
+
+    /// At the end: write what is pending, retrying until `deadline` (monotonic nanoseconds); true when
+    /// nothing is left unwritten.
+    func finish(deadline: UInt64) -> Bool {
+        Self.setTimer(nanoseconds: 0)
         while true {
             now = currentTime
             var left = 0
-            var nextRetry = deadline
+            var nextRetry = Int.max
             for file in files.values where file.hasPending {
                 if now >= file.nextRetry { retry(file) }  // the back-off still applies while draining
                 if file.hasPending {
@@ -92,7 +117,8 @@ extension Splitter {
                 }
             }
             if left == 0 { break }
-            if now >= deadline {
+            let current = Self.monotonicNanoseconds()
+            if current >= deadline {
                 var lostLines = 0, lostBytes = 0
                 for file in files.values where file.hasPending {
                     lostLines += max(file.pendingLines, 1)
@@ -103,10 +129,28 @@ extension Splitter {
                 counters.droppedBytes += lostBytes
                 return false
             }
-            usleep(UInt32(clamping: max(100_000, min(1_000_000, (nextRetry - now) * 1_000_000))))
+            // Sleep until the next retry, between 0.1 s and 1 s, and never past the deadline.
+            let untilRetry = UInt64(clamping: min(1, max(0, nextRetry.subtractingSaturated(now)))) * 1_000_000
+            let micros = min(max(100_000, untilRetry), (deadline - current) / 1_000 + 1)
+            usleep(UInt32(clamping: micros))
         }
         for file in Array(files.values) { retire(file) }
         return true
     }
+}
 
+extension Int {
+    @inline(__always)
+    func subtractingSaturated(_ other: Int) -> Int {
+        let (difference, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other < 0 ? Int.max : Int.min) : difference
+    }
+}
+
+extension UInt64 {
+    @inline(__always)
+    func multipliedSaturated(by other: UInt64) -> UInt64 {
+        let (product, overflow) = multipliedReportingOverflow(by: other)
+        return overflow ? UInt64.max : product
+    }
 }

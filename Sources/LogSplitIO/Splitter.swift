@@ -123,7 +123,8 @@ public final class Splitter {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         defer { buffer.deallocate() }
         var used = 0
-        var drainDeadline: Int? = nil
+        // On the monotonic clock, in nanoseconds: at least the full --drain-timeout, whatever the wall clock does.
+        var drainDeadline: UInt64? = nil
         var status = ExitStatus.ok
 
         now = currentTime
@@ -131,11 +132,11 @@ public final class Splitter {
             // `now` was read when the last read returned (one clock read per read on the hot path).
             if SignalState.takeStatsRequest() { reportStats() }
             if SignalState.draining && drainDeadline == nil {
-                drainDeadline = now + configuration.drainTimeout
+                drainDeadline = Self.drainDeadline(after: configuration.drainTimeout)
                 timersDirty = true
                 diagnostics.report("signal received: reading the rest of the input until EOF (at most \(configuration.drainTimeout) s), then exiting")
             }
-            if let deadline = drainDeadline, now >= deadline {
+            if let deadline = drainDeadline, Self.monotonicNanoseconds() >= deadline {
                 diagnostics.report("drain timeout reached: stopping before EOF; lines still in the pipe are not read")
                 break reading
             }
@@ -164,7 +165,7 @@ public final class Splitter {
         if used > 0 {
             processFinalLine(UnsafeRawBufferPointer(start: buffer.baseAddress, count: used))
         }
-        let flushed = finish(deadline: drainDeadline ?? (now + configuration.drainTimeout))
+        let flushed = finish(deadline: drainDeadline ?? Self.drainDeadline(after: configuration.drainTimeout))
         reportStats()
         if !flushed || counters.droppedLines > 0 { return status == .ok ? .linesLost : status }
         return status
@@ -270,6 +271,20 @@ public final class Splitter {
         }
         counters.lines += 1
         counters.bytes += rest.count
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds.
+    static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// The monotonic instant `seconds` from now (a timeout of years saturates instead of trapping).
+    static func drainDeadline(after seconds: Int) -> UInt64 {
+        let nanos = UInt64(clamping: max(0, seconds)).multipliedReportingOverflow(by: 1_000_000_000)
+        let (deadline, overflow) = monotonicNanoseconds().addingReportingOverflow(nanos.overflow ? UInt64.max : nanos.partialValue)
+        return overflow ? UInt64.max : deadline
     }
 
     func reportStats() {
