@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LogSplitCore
 
 /// Where the splitter reports problems for the operator. Under Apache, stderr is httpd's error log.
 public protocol Diagnostics: AnyObject {
@@ -13,8 +14,9 @@ public final class StandardErrorDiagnostics: Diagnostics {
     public init(prefix: String = "logsplit") { self.prefix = prefix }
 
     public func report(_ message: String) {
-        var line = prefix + ": " + message + "\n"
-        line.withUTF8 { bytes in
+        // A path that is not UTF-8 is shown with its own bytes, as the operator's tools show it.
+        let line = RawBytes.bytes(of: prefix + ": " + message + "\n")
+        line.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
                 let n = write(2, bytes.baseAddress! + offset, bytes.count - offset)
@@ -36,12 +38,12 @@ public final class CollectingDiagnostics: Diagnostics, @unchecked Sendable {
 public final class FileDiagnostics: Diagnostics {
     let fd: Int32
     public init(path: String) {
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        fd = withPath(path) { open($0, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) }
     }
     deinit { if fd >= 0 { close(fd) } }
     public func report(_ message: String) {
         guard fd >= 0 else { return }
-        var line = message + "\n"
-        line.withUTF8 { _ = write(fd, $0.baseAddress, $0.count) }
+        let line = RawBytes.bytes(of: message + "\n")
+        line.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
     }
 }

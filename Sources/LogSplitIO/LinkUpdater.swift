@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LogSplitCore
 
 /// Maintains cronolog's "current file" link (`-S`/`-l` symbolic, `-H` hard) and its `-P` previous link.
 ///
@@ -23,18 +24,18 @@ struct LinkUpdater {
         }
         let temporary = ".\(lastComponent(name)).tmp-\(getpid())"
         let tempPath = sibling(name, temporary)
-        unlinkat(dirfd, tempPath, 0)
+        _ = withPath(tempPath) { unlinkat(dirfd, $0, 0) }
         switch kind {
         case .symbolic:
-            guard symlinkat(target, dirfd, tempPath) == 0 else { throw SystemError("create symbolic link", path: link) }
+            guard withPaths(target, tempPath, { symlinkat($0, dirfd, $1) }) == 0 else { throw SystemError("create symbolic link", path: link) }
         case .hard:
-            guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", dirfd, tempPath, AT_SYMLINK_FOLLOW) == 0 else {
+            guard withPath(tempPath, { linkat(AT_FDCWD, "/proc/self/fd/\(fd)", dirfd, $0, AT_SYMLINK_FOLLOW) }) == 0 else {
                 throw SystemError("create hard link", path: link)
             }
         }
-        guard renameat(dirfd, tempPath, dirfd, name) == 0 else {
+        guard withPaths(tempPath, name, { renameat(dirfd, $0, dirfd, $1) }) == 0 else {
             let e = errno
-            unlinkat(dirfd, tempPath, 0)
+            _ = withPath(tempPath) { unlinkat(dirfd, $0, 0) }
             throw SystemError("move link into place", path: link, code: e)
         }
     }
@@ -44,23 +45,23 @@ struct LinkUpdater {
         dirfd: Int32, name: String, kind: LinkSpec.Kind, intoDirfd: Int32, name newName: String, display: String
     ) throws(SystemError) {
         var st = stat()
-        guard fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return }  // no current link yet
+        guard withPath(name, { fstatat(dirfd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return }  // no current link yet
         let temporary = sibling(newName, ".\(lastComponent(newName)).tmp-\(getpid())")
-        unlinkat(intoDirfd, temporary, 0)
+        _ = withPath(temporary) { unlinkat(intoDirfd, $0, 0) }
         if (st.st_mode & S_IFMT) == S_IFLNK {
             var buffer = [CChar](repeating: 0, count: 4097)
-            let n = readlinkat(dirfd, name, &buffer, 4096)
+            let n = withPath(name) { readlinkat(dirfd, $0, &buffer, 4096) }
             guard n >= 0 else { return }
             buffer[n] = 0
-            guard symlinkat(buffer, intoDirfd, temporary) == 0 else { throw SystemError("create previous link", path: display) }
+            guard withPath(temporary, { symlinkat(buffer, intoDirfd, $0) }) == 0 else { throw SystemError("create previous link", path: display) }
         } else if (st.st_mode & S_IFMT) == S_IFREG && kind == .hard {
-            guard linkat(dirfd, name, intoDirfd, temporary, 0) == 0 else { throw SystemError("create previous link", path: display) }
+            guard withPaths(name, temporary, { linkat(dirfd, $0, intoDirfd, $1, 0) }) == 0 else { throw SystemError("create previous link", path: display) }
         } else {
             return
         }
-        guard renameat(intoDirfd, temporary, intoDirfd, newName) == 0 else {
+        guard withPaths(temporary, newName, { renameat(intoDirfd, $0, intoDirfd, $1) }) == 0 else {
             let e = errno
-            unlinkat(intoDirfd, temporary, 0)
+            _ = withPath(temporary) { unlinkat(intoDirfd, $0, 0) }
             throw SystemError("move previous link into place", path: display, code: e)
         }
     }

@@ -8,8 +8,9 @@ import Glibc
 /// `redirect` sets up. Foundation's `Process` passes on the runner thread's blocked signals (which
 /// would silently disable a logger's timers, or turn `apache2 -k graceful` into nothing) and keeps a
 /// socket in the child that a daemon never closes.
+/// `rawArguments`, when given, are passed after `arguments` byte for byte (they need not be UTF-8).
 func spawnClean(
-    _ path: String, _ arguments: [String], environment: [String: String]? = nil,
+    _ path: String, _ arguments: [String], rawArguments: [[UInt8]] = [], environment: [String: String]? = nil,
     redirect: (inout posix_spawn_file_actions_t) -> Void
 ) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
@@ -33,7 +34,13 @@ func spawnClean(
     posix_spawnattr_setsigdefault(&attributes, &allSignals)
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    let raw: [UnsafeMutablePointer<CChar>?] = rawArguments.map { bytes in
+        let copy = malloc(bytes.count + 1)!.assumingMemoryBound(to: CChar.self)  // freed with the others
+        for (i, byte) in bytes.enumerated() { copy[i] = CChar(bitPattern: byte) }
+        copy[bytes.count] = 0
+        return copy
+    }
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + raw + [nil]
     defer { argv.forEach { free($0) } }
     let env = environment ?? ProcessInfo.processInfo.environment
     let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
