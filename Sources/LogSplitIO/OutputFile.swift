@@ -14,7 +14,11 @@ import LogSplitCore
 /// first when the file accepts data again). The file is never truncated.
 final class OutputFile {
     let site: Int
+    /// Where the file is opened: the rendered name resolved lexically (`a/2026/../b` is `a/b`).
     let path: String
+    /// What a `-S` link points to: the name exactly as the template rendered it, as cronolog's links do,
+    /// unless it passes through `..` (logsplit does not create the directory it steps out of).
+    let linkTarget: String
     let periodStart: Int
     let nextStart: Int
     /// From this instant on, lines arriving now go to the next period's file.
@@ -45,9 +49,10 @@ final class OutputFile {
     var episodeDroppedLines = 0
     var episodeDroppedBytes = 0
 
-    init(site: Int, path: String, periodStart: Int, nextStart: Int, switchAt: Int, closeAt: Int) {
+    init(site: Int, path: String, linkTarget: String? = nil, periodStart: Int, nextStart: Int, switchAt: Int, closeAt: Int) {
         self.site = site
         self.path = path
+        self.linkTarget = linkTarget ?? path
         self.periodStart = periodStart
         self.nextStart = nextStart
         self.switchAt = switchAt

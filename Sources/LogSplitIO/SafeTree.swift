@@ -18,7 +18,8 @@ public struct SafeTree: Sendable {
     public let directoryMode: mode_t = 0o775
 
     public init(root: String) {
-        self.root = root == "/" ? "/" : (root.hasSuffix("/") ? String(root.dropLast()) : root)
+        // `/r/./sub/`, `/r//sub` and `/r/x/../sub` name the same directory as `/r/sub`: compare like that.
+        self.root = Template.lexicallyNormalised(root)
     }
 
     /// Creates the root (and its parents, following the operator's own symlinks) if it does not exist.
@@ -26,9 +27,9 @@ public struct SafeTree: Sendable {
         var path = root.hasPrefix("/") ? "/" : ""
         for component in root.split(separator: "/") where component != "." {
             path += (path.isEmpty || path.hasSuffix("/")) ? String(component) : "/" + component
-            if mkdir(path, directoryMode) != 0 && errno != EEXIST { throw SystemError("create directory", path: path) }
+            if withPath(path, { mkdir($0, directoryMode) }) != 0 && errno != EEXIST { throw SystemError("create directory", path: path) }
         }
-        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let fd = withPath(root) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SystemError("open the trusted root directory", path: root) }
         close(fd)
     }
@@ -60,29 +61,29 @@ public struct SafeTree: Sendable {
         guard let components = relativeComponents(of: path) else {
             throw SystemError("write outside the trusted root \(root):", path: path, code: EXDEV)
         }
-        var fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        var fd = withPath(root) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SystemError("open the trusted root directory", path: root) }
         var walked = root
         for component in components.dropLast() {
             walked += "/" + component
-            var next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            var next = withPath(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             if next < 0 && errno == ENOENT {
-                if mkdirat(fd, component, directoryMode) != 0 && errno != EEXIST {
+                if withPath(component, { mkdirat(fd, $0, directoryMode) }) != 0 && errno != EEXIST {
                     let e = errno
                     close(fd)
                     throw SystemError("create directory", path: walked, code: e)
                 }
-                next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                next = withPath(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             }
             if next < 0 && (errno == ELOOP || errno == ENOTDIR) {
                 // Something that is not a real directory stands where one belongs: move it aside.
                 if let moved = moveAside(dirfd: fd, name: component, displayPath: walked) { refused(moved) }
-                if mkdirat(fd, component, directoryMode) != 0 && errno != EEXIST {
+                if withPath(component, { mkdirat(fd, $0, directoryMode) }) != 0 && errno != EEXIST {
                     let e = errno
                     close(fd)
                     throw SystemError("create directory", path: walked, code: e)
                 }
-                next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                next = withPath(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             }
             if next < 0 {
                 let e = errno
@@ -101,11 +102,11 @@ public struct SafeTree: Sendable {
         defer { close(dirfd) }
         for attempt in 0..<3 {
             var st = stat()
-            if fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            if withPath(name, { fstatat(dirfd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0, (st.st_mode & S_IFMT) != S_IFREG {
                 if let moved = moveAside(dirfd: dirfd, name: name, displayPath: path) { refused(moved) }
             }
             let flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (attempt > 0 ? O_EXCL : 0)
-            let fd = openat(dirfd, name, flags, fileMode)
+            let fd = withPath(name) { openat(dirfd, $0, flags, fileMode) }
             if fd < 0 {
                 let e = errno
                 if e == ELOOP || e == ENXIO || e == EISDIR || e == EEXIST || e == ENOTDIR { continue }  // raced: look again
@@ -123,7 +124,7 @@ public struct SafeTree: Sendable {
     /// Renames a planted object aside; returns a message naming it, or nil if it vanished meanwhile.
     func moveAside(dirfd: Int32, name: String, displayPath: String) -> String? {
         var st = stat()
-        guard fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        guard withPath(name, { fstatat(dirfd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
         let kind: String
         switch st.st_mode & S_IFMT {
         case S_IFLNK: kind = "symlink"
@@ -137,11 +138,11 @@ public struct SafeTree: Sendable {
         var detail = ""
         if kind == "symlink" {
             var target = [CChar](repeating: 0, count: 4096)
-            let n = readlinkat(dirfd, name, &target, target.count - 1)
-            if n >= 0 { detail = " pointing to '" + String(decoding: target[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) + "'" }
+            let n = withPath(name) { readlinkat(dirfd, $0, &target, target.count - 1) }
+            if n >= 0 { detail = " pointing to '" + RawBytes.string(decoding: target[0..<n].map { UInt8(bitPattern: $0) }) + "'" }
         }
         let aside = "\(name).refused-\(kind)-\(time(nil))"
-        guard renameat(dirfd, name, dirfd, aside) == 0 else {
+        guard withPaths(name, aside, { renameat(dirfd, $0, dirfd, $1) }) == 0 else {
             return "refused a \(kind)\(detail) at \(displayPath) and could not move it aside: \(String(cString: strerror(errno)))"
         }
         return "refused a \(kind)\(detail) at \(displayPath): moved it aside to \(aside) and created a real one; nothing was written through it"

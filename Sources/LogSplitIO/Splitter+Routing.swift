@@ -68,7 +68,8 @@ extension Splitter {
             if now < file.closeAt { chosen = file }
         } else {
             let next = configuration.period.nextStart(after: start, in: configuration.zone)
-            if now < next + configuration.delay + configuration.lateWindow {
+            // Saturating: with -o the next start is Int.max.
+            if now < next.addingSaturated(configuration.delay).addingSaturated(configuration.lateWindow) {
                 chosen = file(site: site, periodStart: start, nextStart: next)
             }
         }
@@ -104,12 +105,15 @@ extension Splitter {
         if let existing = files[key], now < existing.closeAt { return existing }
         let period = configuration.period
         let next = known ?? period.nextStart(after: periodStart, in: configuration.zone)
-        let switchAt = next == Int.max ? Int.max : next + configuration.delay
-        let closeAt = configuration.lineTime && switchAt != Int.max ? switchAt + configuration.lateWindow : switchAt
-        let path = render(site: site, periodStart: periodStart)
+        let switchAt = next.addingSaturated(configuration.delay)
+        let closeAt = configuration.lineTime ? switchAt.addingSaturated(configuration.lateWindow) : switchAt
+        let rendered = render(site: site, periodStart: periodStart)
+        let path = Template.lexicallyNormalised(rendered)
+        let linkTarget = rendered.split(separator: "/").contains("..") ? path : rendered
         if let old = files[key] { retire(old) }
         let file = OutputFile(
-            site: site, path: path, periodStart: periodStart, nextStart: next, switchAt: switchAt, closeAt: closeAt)
+            site: site, path: path, linkTarget: linkTarget, periodStart: periodStart, nextStart: next,
+            switchAt: switchAt, closeAt: closeAt)
         files[key] = file
         timersDirty = true
         debug?.report("using log file \(path) for the period starting at \(periodStart) until \(switchAt == Int.max ? "never" : String(switchAt))")
@@ -125,5 +129,14 @@ extension Splitter {
             diagnostics.report("\(error)")
             return configuration.root + "/logsplit-name-too-long"
         }
+    }
+}
+
+extension Int {
+    /// `self + other`, clamped to `Int.min...Int.max`: deadlines built from user-given durations never trap.
+    @inline(__always)
+    func addingSaturated(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? Int.max : Int.min) : sum
     }
 }

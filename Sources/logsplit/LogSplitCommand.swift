@@ -65,11 +65,11 @@ struct LogSplitCommand: ParsableCommand {
             help: ArgumentHelp("Keep a link NAME to the previous file (needs -S, -l or -H; any order).", valueName: "NAME"))
     var previousLink: String?
 
-    @Option(name: [.customShort("p", allowingJoined: true), .customLong("period")],
+    @Option(name: [.customShort("p", allowingJoined: true), .customLong("period")], parsing: .unconditional,
             help: ArgumentHelp("Rotation period, e.g. 1hour, 15min, 1day (default: inferred from TEMPLATE).", valueName: "PERIOD"))
     var period: String?
 
-    @Option(name: [.customShort("d", allowingJoined: true), .customLong("delay")],
+    @Option(name: [.customShort("d", allowingJoined: true), .customLong("delay")], parsing: .unconditional,
             help: ArgumentHelp("Switch files this long after the period ends (the name still shows the period start).", valueName: "DELAY"))
     var delay: String?
 
@@ -106,25 +106,25 @@ struct LogSplitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Site for lines with a bad or surplus site name.", valueName: "NAME"))
     var fallbackSite = "_other"
 
-    @Option(help: ArgumentHelp("Most distinct sites; more go to the fallback site.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Most distinct sites; more go to the fallback site.", valueName: "N"))
     var maxSites = 1024
 
-    @Option(help: ArgumentHelp("Most files open at once (least recently used closed first).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Most files open at once (least recently used closed first).", valueName: "N"))
     var maxOpenFiles = 256
 
     @Flag(help: "Split by each line's own [%t] time instead of arrival time.")
     var lineTime = false
 
-    @Option(help: ArgumentHelp("With --line-time: how long after a period's file closes its late lines are still accepted.", valueName: "DURATION"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --line-time: how long after a period's file closes its late lines are still accepted.", valueName: "DURATION"))
     var lateWindow = "5min"
 
-    @Option(help: ArgumentHelp("After SIGTERM/SIGINT/SIGHUP, read until EOF for at most this long.", valueName: "DURATION"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("After SIGTERM/SIGINT/SIGHUP, read until EOF for at most this long.", valueName: "DURATION"))
     var drainTimeout = "60sec"
 
-    @Option(help: ArgumentHelp("Memory for lines waiting while a file cannot be written (K, M, G suffixes).", valueName: "BYTES"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Memory for lines waiting while a file cannot be written (K, M, G suffixes).", valueName: "BYTES"))
     var bufferSize = "16M"
 
-    @Option(help: ArgumentHelp("Ask for an input pipe this large so bursts never block Apache (0: the kernel's 64K; at most /proc/sys/fs/pipe-max-size).", valueName: "BYTES"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Ask for an input pipe this large so bursts never block Apache (0: the kernel's 64K; at most /proc/sys/fs/pipe-max-size).", valueName: "BYTES"))
     var pipeSize = "1M"
 
     @Flag(help: "Check the options, print the period, the trusted root and the current file name, and exit (reads no input).")
@@ -138,6 +138,9 @@ struct LogSplitCommand: ParsableCommand {
         guard let templateText = template else { throw UsageError("missing TEMPLATE: give the log file name template, e.g. /data/weblogs/www/access_log.%Y%m%d%H") }
         let parsedTemplate: Template
         do { parsedTemplate = try Template(templateText) } catch { throw UsageError(error.description) }
+        guard parsedTemplate.endsInFileName else {
+            throw UsageError("the template '\(templateText)' ends in a directory, not a file name: add one, e.g. '\(templateText.hasSuffix("/") ? templateText : templateText + "/")access_log.%Y%m%d%H'")
+        }
         var config = SplitterConfiguration(template: parsedTemplate)
         var warnings: [String] = []
         if american && european { throw UsageError("-a/--american and -e/--european cannot be used together") }
@@ -160,11 +163,11 @@ struct LogSplitCommand: ParsableCommand {
         if onceOnly {
             config.period = RotationPeriod(unit: .once)
         } else if let period {
-            let spec = try DurationSpec(parsing: period).validatedAsPeriod(original: period)
+            let spec = try Self.duration(period, option: "-p/--period").validatedAsPeriod(original: period)
             config.period = RotationPeriod(unit: spec.unit, multiple: spec.count, weeksStartOnMonday: parsedTemplate.weeksStartOnMonday)
         }
         if let delay {
-            let spec = try DurationSpec(parsing: delay)
+            let spec = try Self.duration(delay, option: "-d/--delay")
             if spec.count > 0 && config.period.unit == .once {
                 warnings.append("-d/--delay has no effect with -o/--once-only: the file never rotates")
             } else if spec.count > 0 {
@@ -194,7 +197,9 @@ struct LogSplitCommand: ParsableCommand {
             warnings.append("note: cronolog would rotate this template every \(parsedTemplate.cronologPeriodicity); logsplit rotates every \(inferred) because it also understands conversions cronolog ignores")
         }
 
-        config.root = root ?? parsedTemplate.fixedDirectoryPrefix
+        if let root, root.isEmpty { throw UsageError("--root needs a directory, e.g. --root /data/weblogs") }
+        // Compared lexically with the rendered names, which are resolved the same way.
+        config.root = Template.lexicallyNormalised(root ?? parsedTemplate.fixedDirectoryPrefix)
         config.siteField = siteField
         if siteField && !parsedTemplate.hasSitePlaceholder {
             throw UsageError("--site-field needs {site} in the template, e.g. /data/weblogs/{site}/access_log.%Y%m%d%H")
@@ -206,15 +211,27 @@ struct LogSplitCommand: ParsableCommand {
             throw UsageError("--fallback-site '\(fallbackSite)' is not a valid site name: use letters, digits, '.', '_' or '-', not starting with '.'")
         }
         config.fallbackSite = fallback
-        guard maxSites >= 1, maxOpenFiles >= 1 else { throw UsageError("--max-sites and --max-open-files must be at least 1") }
+        guard maxSites >= 1, maxSites <= Self.maxSitesLimit else {
+            throw UsageError("--max-sites \(maxSites) is out of range: give a number from 1 to \(Self.maxSitesLimit) (default 1024)")
+        }
+        guard maxOpenFiles >= 1, maxOpenFiles <= Self.maxOpenFilesLimit else {
+            throw UsageError("--max-open-files \(maxOpenFiles) is out of range: give a number from 1 to \(Self.maxOpenFilesLimit) (default 256)")
+        }
         config.maxSites = maxSites
         config.maxOpenFiles = maxOpenFiles
         config.lineTime = lineTime
-        config.lateWindow = try DurationSpec(parsing: lateWindow).seconds
-        config.drainTimeout = max(1, try DurationSpec(parsing: drainTimeout).seconds)
-        config.bufferLimit = try ByteCount.parse(bufferSize)
-        config.pipeSize = try ByteCount.parse(pipeSize)
+        config.lateWindow = try Self.duration(lateWindow, option: "--late-window").seconds
+        config.drainTimeout = max(1, try Self.duration(drainTimeout, option: "--drain-timeout").seconds)
+        config.bufferLimit = try Self.size(bufferSize, option: "--buffer-size")
+        config.pipeSize = try Self.size(pipeSize, option: "--pipe-size")
 
+        for (option, value) in [("-S/--symlink", symlink), ("-l/--link", link), ("-H/--hardlink", hardlink), ("-P/--prev-symlink", previousLink)] {
+            guard let value else { continue }
+            if value.isEmpty { throw UsageError("\(option) needs a link name, e.g. \(option.prefix(2)) /data/weblogs/www/access_log.current") }
+            if !siteField && value.contains(Template.sitePlaceholder) {
+                throw UsageError("the link name '\(value)' (\(option)) contains {site}, which only --site-field fills: add --site-field, or write the site's folder instead of {site}")
+            }
+        }
         let linkName = symlink ?? link ?? hardlink
         if let linkName {
             config.link = LinkSpec(kind: hardlink != nil && symlink == nil && link == nil ? .hard : .symbolic, path: linkName, previous: previousLink)
@@ -226,13 +243,81 @@ struct LogSplitCommand: ParsableCommand {
         let longestSite = siteField ? String(repeating: "x", count: SiteName.defaultMaxLength) : nil
         let name: String
         do {
-            name = try parsedTemplate.render(periodStart: now + config.timeOffset, site: longestSite, zone: config.zone)
+            name = Template.lexicallyNormalised(
+                try parsedTemplate.render(periodStart: now + config.timeOffset, site: longestSite, zone: config.zone))
         } catch {
             throw UsageError(error.description)
         }
-        if let long = name.split(separator: "/").first(where: { $0.utf8.count > 255 }) {
-            throw UsageError("the template '\(templateText)' makes a file or directory name of \(long.utf8.count) bytes; Linux allows 255: shorten it")
+        if let long = name.split(separator: "/").first(where: { RawBytes.bytes(of: String($0)).count > 255 }) {
+            throw UsageError("the template '\(templateText)' makes a file or directory name of \(RawBytes.bytes(of: String(long)).count) bytes; Linux allows 255: shorten it")
         }
+        // Every file is opened below the trusted root; a name outside it could never be written.
+        // (Checked before anything is created: a wrong --root must not leave a directory behind.)
+        guard SafeTree(root: config.root).relativeComponents(of: name) != nil else {
+            let rendered = (try? parsedTemplate.render(periodStart: now + config.timeOffset, site: siteField ? "www" : nil, zone: config.zone)) ?? name
+            let resolved = Template.lexicallyNormalised(rendered)
+            throw UsageError(
+                "the template '\(templateText)' makes '\(resolved)'\(resolved != rendered ? " (from '\(rendered)')" : ""), which is not below the trusted root '\(config.root)': "
+                    + (root == nil ? "write the template without '..' leaving its directory" : "pass --root with a directory that contains it, or leave --root out"))
+        }
+        try checkLinks(config, template: parsedTemplate, now: now)
         return (config, warnings)
+    }
+
+    /// Upper bounds that keep the tables small (the site table is sized from --max-sites at start).
+    static let maxSitesLimit = 100_000
+    static let maxOpenFilesLimit = 1_000_000
+
+    /// A duration option; the message names the option and the value.
+    static func duration(_ text: String, option: String) throws(UsageError) -> DurationSpec {
+        do { return try DurationSpec(parsing: text) } catch { throw UsageError("\(option): \(error.message)") }
+    }
+
+    static func size(_ text: String, option: String) throws(UsageError) -> Int {
+        if text.hasPrefix("-") {
+            throw UsageError("\(option): '\(text)' is negative: write a number of bytes of 0 or more, with an optional K, M or G suffix, e.g. 16M")
+        }
+        do { return try ByteCount.parse(text) } catch { throw UsageError("\(option): \(error.message)") }
+    }
+
+    /// A link that is the log file itself (or -P that is the -S link) would replace the file by a link
+    /// and lose its lines: refused for the names the template makes now (all of them when it has no
+    /// conversion), compared as absolute, lexically resolved paths. Links are made for the site `www`
+    /// here exactly as for every site.
+    func checkLinks(_ config: SplitterConfiguration, template: Template, now: Int) throws(UsageError) {
+        guard let link = config.link else { return }
+        let site = config.siteField ? "www" : nil
+        func resolved(_ path: String) -> String {
+            let named = site.map { path.replacingAll(Template.sitePlaceholder, with: $0) } ?? path
+            return Template.lexicallyNormalised(named.hasPrefix("/") ? named : Self.workingDirectory + "/" + named)
+        }
+        let start = config.period.start(containing: now + config.timeOffset, in: config.zone)
+        var files: [String] = []
+        for instant in [start, now + config.timeOffset] {
+            if let name = try? template.render(periodStart: instant, site: site, zone: config.zone) {
+                files.append(resolved(name))
+            }
+        }
+        let option = link.kind == .hard ? "-H/--hardlink" : (symlink != nil ? "-S/--symlink" : "-l/--link")
+        let current = resolved(link.path)
+        if files.contains(current) {
+            throw UsageError("the link name '\(link.path)' (\(option)) is the log file '\(template)' itself: the link would replace the file and its lines would be lost; choose another name, e.g. '\(link.path).current'")
+        }
+        if let previous = link.previous {
+            let resolvedPrevious = resolved(previous)
+            if files.contains(resolvedPrevious) {
+                throw UsageError("the link name '\(previous)' (-P/--prev-symlink) is the log file '\(template)' itself: the link would replace the file and its lines would be lost; choose another name, e.g. '\(previous).previous'")
+            }
+            if resolvedPrevious == current {
+                throw UsageError("-P/--prev-symlink '\(previous)' and \(option) '\(link.path)' name the same link: give the previous link its own name, e.g. '\(link.path).previous'")
+            }
+        }
+    }
+
+    /// The working directory, for comparing relative names with absolute ones ("." if it cannot be read).
+    static var workingDirectory: String {
+        guard let cwd = getcwd(nil, 0) else { return "." }
+        defer { free(cwd) }
+        return RawBytes.string(cString: cwd)
     }
 }

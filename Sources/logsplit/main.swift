@@ -40,15 +40,26 @@ if command.check {
     let now = Int(time(nil)) + configuration.timeOffset
     let start = configuration.period.start(containing: now, in: configuration.zone)
     let site = configuration.siteField ? "www" : nil
-    let name = (try? configuration.template.render(periodStart: start, site: site, zone: configuration.zone)) ?? "?"
-    print("""
+    let name = (try? configuration.template.render(periodStart: start, site: site, zone: configuration.zone))
+        .map(Template.lexicallyNormalised) ?? "?"
+    // Names that are not UTF-8 are printed with their own bytes.
+    let report = RawBytes.bytes(of: """
         template:      \(configuration.template)
         period:        \(configuration.period)\(configuration.delay > 0 ? ", switching \(configuration.delay) s after its end" : "")
         time zone:     \(configuration.zone)
         trusted root:  \(configuration.root)
         current file:  \(name)\(site != nil ? " (for site www)" : "")
         mode:          \(configuration.siteField ? "site field, " : "")\(configuration.lineTime ? "line time (late window \(configuration.lateWindow) s)" : "arrival time")
+
         """)
+    report.withUnsafeBytes { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 { if errno == EINTR { continue } else { break } }
+            offset += n
+        }
+    }
     exit(0)
 }
 
