@@ -139,7 +139,9 @@ struct LogSplitCommand: ParsableCommand {
         let parsedTemplate: Template
         do { parsedTemplate = try Template(templateText) } catch { throw UsageError(error.description) }
         guard parsedTemplate.endsInFileName else {
-            throw UsageError("the template '\(templateText)' ends in a directory, not a file name: add one, e.g. '\(templateText.hasSuffix("/") ? templateText : templateText + "/")access_log.%Y%m%d%H'")
+            var directory = Substring(templateText)
+            while directory.hasSuffix("/") { directory = directory.dropLast() }
+            throw UsageError("the template '\(templateText)' ends in a directory, not a file name: write e.g. '\(directory)/access_log.%Y%m%d%H'")
         }
         var config = SplitterConfiguration(template: parsedTemplate)
         var warnings: [String] = []
@@ -151,7 +153,7 @@ struct LogSplitCommand: ParsableCommand {
             let name = timeZone.hasPrefix(":") ? String(timeZone.dropFirst()) : timeZone
             let isRule = name.contains(where: { $0.isNumber })
             let file = name.hasPrefix("/") ? name : "/usr/share/zoneinfo/" + name
-            if !isRule && access(file, R_OK) != 0 {
+            if !isRule && RawBytes.withCString(file, { access($0, R_OK) }) != 0 {
                 warnings.append("unknown time zone '\(timeZone)' (no \(file)): glibc will use UTC; install tzdata or check the spelling")
             }
         }
