@@ -3,7 +3,6 @@ import LogCompression
 import LogDestinations
 import LogShipCore
 import LogSplitCore
-import TOMLKit
 
 #if canImport(Glibc)
 import Glibc
@@ -32,8 +31,15 @@ public struct DumpConfiguration: Sendable {
     public var threads: Int = 0
 
     // [destination]
-    public var destinationType: String = "directory"
-    public var destinationPath: String = "/srv/weblogs-archive"
+    public var destination = DestinationSection()
+    public var destinationType: String {
+        get { destination.type }
+        set { destination.type = newValue }
+    }
+    public var destinationPath: String {
+        get { destination.path }
+        set { destination.path = newValue }
+    }
     public var keyTemplate: String = "{host}/{container}/{site}/%Y/%m/%d/{name}.{ext}"
 
     // [retention]
@@ -121,9 +127,7 @@ public struct DumpConfiguration: Sendable {
                   "\(level) is out of range \(format.levels.lowerBound)...\(format.levels.upperBound) for \(format)")
         }
         check(threads >= 0 && threads <= 256, "compression.threads", "\(threads) is out of range 0...256 (0 = automatic)")
-        check(DestinationSettings.types.contains(destinationType), "destination.type",
-              "'\(destinationType)' is not supported yet: use \"directory\" (a local disk or a mounted NFS share)")
-        check(destinationPath.hasPrefix("/"), "destination.path", "'\(destinationPath)' must be an absolute path")
+        found += destination.problems()
         do { _ = try KeyTemplate(keyTemplate) } catch { found.append(error) }
         check(Self.keepHoursRange.contains(keepCompressedHours), "retention.keep_compressed_hours",
               Self.outOfRange(keepCompressedHours, "hours", Self.keepHoursRange))
@@ -164,7 +168,7 @@ public struct DumpConfiguration: Sendable {
     }
 
     /// The `[destination]` section as the destination factory takes it.
-    public var destinationSettings: DestinationSettings { .directory(path: destinationPath) }
+    public var destinationSettings: DestinationSettings { destination.settings(stateDirectory: stateDirectory) }
 
     /// The closed-file rule of `[sources]`.
     public var closedFileRule: ClosedFileRule { ClosedFileRule(graceSeconds: graceSeconds, quietSeconds: quietSeconds) }
@@ -174,7 +178,8 @@ public struct DumpConfiguration: Sendable {
     public func environmentProblems() -> [ConfigProblem] {
         var found: [ConfigProblem] = []
         do { try DestinationFactory.make(destinationSettings).checkAvailable() } catch {
-            found.append(ConfigProblem(key: "destination.path", message: error.description))
+            found.append(ConfigProblem(key: destinationType == "s3" ? "destination.endpoint" : destinationType == "rsync"
+                                       ? "destination.host" : "destination.path", message: error.description))
         }
         var parent = stateDirectory
         while access(parent, F_OK) != 0, let slash = parent.lastIndex(of: "/"), parent != "/" {
@@ -190,102 +195,6 @@ public struct DumpConfiguration: Sendable {
             }
         }
         return found
-    }
-
-    // MARK: - TOML
-
-    /// Reads a TOML document; unknown keys and wrong types are problems, reported together.
-    public static func parse(toml text: String) -> (DumpConfiguration, [ConfigProblem]) {
-        var config = DumpConfiguration()
-        var problems: [ConfigProblem] = []
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            return (config, [ConfigProblem(key: "(file)",
-                message: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")])
-        } catch {
-            return (config, [ConfigProblem(key: "(file)", message: "not valid TOML: \(error)")])
-        }
-        let known: [String: Set<String>] = [
-            "general": ["host", "state_directory", "workers"],
-            "sources": ["roots", "template", "time_zone", "period", "grace", "quiet"],
-            "compression": ["format", "level", "threads"],
-            "destination": ["type", "path", "key"],
-            "retention": ["keep_compressed_hours", "record_days"],
-            "metrics": ["textfile"],
-        ]
-        for section in root.keys {
-            guard let keys = known[section] else {
-                problems.append(ConfigProblem(key: section, message: "unknown section (known: \(known.keys.sorted().joined(separator: ", ")))"))
-                continue
-            }
-            guard let table = root[section]?.table else {
-                problems.append(ConfigProblem(key: section, message: "must be a table: write [\(section)]"))
-                continue
-            }
-            for key in table.keys where !keys.contains(key) {
-                problems.append(ConfigProblem(key: "\(section).\(key)", message: "unknown key (known: \(keys.sorted().joined(separator: ", ")))"))
-            }
-        }
-        func value(_ section: String, _ key: String) -> (any TOMLValueConvertible)? {
-            root[section]?.table?[key]
-        }
-        func string(_ section: String, _ key: String, _ apply: (String) -> Void) {
-            guard let v = value(section, key) else { return }
-            if let s = v.string { apply(s) } else { problems.append(ConfigProblem(key: "\(section).\(key)", message: "must be a string")) }
-        }
-        func int(_ section: String, _ key: String, _ apply: (Int) -> Void) {
-            guard let v = value(section, key) else { return }
-            if let i = v.int { apply(i) } else { problems.append(ConfigProblem(key: "\(section).\(key)", message: "must be an integer")) }
-        }
-        func duration(_ section: String, _ key: String, _ apply: (Int) -> Void) {
-            guard let v = value(section, key) else { return }
-            if let s = v.string {
-                do { apply(try parseDuration(s)) } catch { problems.append(ConfigProblem(key: "\(section).\(key)", message: error.message)) }
-            } else if let i = v.int {
-                apply(i)
-            } else {
-                problems.append(ConfigProblem(key: "\(section).\(key)", message: "must be a duration such as \"10min\" or a number of seconds"))
-            }
-        }
-        string("general", "host") { config.host = $0 }
-        string("general", "state_directory") { config.stateDirectory = $0 }
-        int("general", "workers") { config.workers = $0 }
-        if let v = value("sources", "roots") {
-            if let array = v.array {
-                var roots: [String] = []
-                for item in array {
-                    if let s = item.string { roots.append(s) } else {
-                        problems.append(ConfigProblem(key: "sources.roots", message: "every root must be a string"))
-                    }
-                }
-                config.roots = roots
-            } else if let s = v.string {
-                config.roots = [s]
-            } else {
-                problems.append(ConfigProblem(key: "sources.roots", message: "must be an array of strings"))
-            }
-        }
-        string("sources", "template") { config.template = $0 }
-        string("sources", "time_zone") { config.timeZone = $0.isEmpty ? nil : $0 }
-        string("sources", "period") { config.period = $0 }
-        duration("sources", "grace") { config.graceSeconds = $0 }
-        duration("sources", "quiet") { config.quietSeconds = $0 }
-        string("compression", "format") {
-            if let f = CompressionFormat(rawValue: $0) { config.format = f } else {
-                problems.append(ConfigProblem(key: "compression.format", message: "'\($0)' is not one of: zstd, gzip"))
-            }
-        }
-        int("compression", "level") { config.level = $0 == 0 ? nil : $0 }
-        int("compression", "threads") { config.threads = $0 }
-        string("destination", "type") { config.destinationType = $0 }
-        string("destination", "path") { config.destinationPath = $0 }
-        string("destination", "key") { config.keyTemplate = $0 }
-        int("retention", "keep_compressed_hours") { config.keepCompressedHours = $0 }
-        int("retention", "record_days") { config.recordDays = $0 }
-        string("metrics", "textfile") { config.metricsTextfile = $0 }
-        return (config, problems)
     }
 
     /// `10min`, `1hour`, `30sec`, `0`, or a bare number of seconds.

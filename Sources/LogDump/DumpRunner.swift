@@ -58,24 +58,32 @@ public final class DumpRunner: Sendable {
             return DumpStatus.unusable
         }
         let lockPath = configuration.stateDirectory + "/lock"
-        let lock: FileDescriptor
-        do { lock = try FileDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o600) } catch {
-            log.error("cannot open the lock file \(lockPath): \(error.reason)")
+        let opened = Result { () throws(SystemError) in try FileDescriptor.open(lockPath, O_RDWR | O_CREAT, mode: 0o600).take() }
+        guard case let .success(lockFD) = opened else {
+            if case let .failure(error) = opened { log.error("cannot open the lock file \(lockPath): \(error.reason)") }
             return DumpStatus.unusable
         }
+        let lock = FileDescriptor(adopting: lockFD)
+        defer { flock(lock.rawValue, LOCK_UN) }  // also keeps the lock's descriptor alive for the whole run
         guard FileLock.tryExclusive(lock.rawValue) else {
             log.error("another logdump run holds \(lockPath); nothing done (a run taking longer than the cron interval?)")
             return DumpStatus.locked
         }
         store.removeTemporaryFiles()
-        let destination = hooks.wrapDestination(DestinationFactory.make(configuration.destinationSettings))
-        do { try destination.checkAvailable() } catch {
+        do {
+            let destination = hooks.wrapDestination(try DestinationFactory.make(configuration.destinationSettings))
+            try destination.checkAvailable()
+            return run(store: store, destination: destination, started: started)
+        } catch {
             log.error("\(error); nothing shipped, nothing removed")
             RunReport.write(store, configuration: configuration, log: log, started: started, finished: clock(),
                             exit: DumpStatus.unusable, outcomes: [], messages: ["\(error)"])
             return DumpStatus.unusable
         }
+    }
 
+    /// The run proper, with the lock held and the destination available.
+    func run(store: StateStore, destination: any Destination, started: Int) -> Int32 {
         let (files, warnings) = scanner.scan()
         for w in warnings { log.warning("\(w)") }
         let (loaded, problems) = store.allRecords()
