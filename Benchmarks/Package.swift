@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// The in-process benchmarks for logsplit's split hot path, kept in their own package so the main
+// The in-process benchmarks (logsplit's split hot path, logdump's verify path), kept in their own package so the main
 // build never resolves or compiles package-benchmark. Run from the repository root:
 //
 //     swift package --package-path Benchmarks --scratch-path .build-bench benchmark
@@ -29,6 +29,18 @@ let package = Package(
                 .product(name: "LogSplitIO", package: "logsplit"),
             ],
             path: "Benchmarks/SplitHotPath",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The dumper's verify path: SHA-256 throughput and the whole decompress-and-hash check.
+        .executableTarget(
+            name: "VerifyPath",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LogShipCore", package: "logsplit"),
+                .product(name: "LogDump", package: "logsplit"),
+                .product(name: "LogCompression", package: "logsplit"),
+            ],
+            path: "Benchmarks/VerifyPath",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
