@@ -35,7 +35,9 @@ final class SiteTable {
         self.maxSites = maxSites
         names = [fallback]
         indexByName[fallback] = 0
-        maxEntries = 2 * maxSites + 64
+        // logsplit bounds --max-sites at 100000; an embedder's larger value is clamped so sizing cannot trap
+        // (and arena offsets stay within Int32).
+        maxEntries = 2 * min(max(maxSites, 1), 1 << 20) + 64
         var slotCount = 64
         while slotCount < maxEntries * 2 { slotCount <<= 1 }
         slots = .allocate(capacity: slotCount)
