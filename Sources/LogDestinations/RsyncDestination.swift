@@ -1,0 +1,311 @@
+import LinuxSystem
+import LogShipCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A central host reached with the system's rsync over ssh.
+///
+/// Every step goes over one ssh connection per run (the first step opens the master, `ssh -O stop` closes it
+/// when the destination is released). The host key is checked against `known_hosts` (`StrictHostKeyChecking=yes`).
+///
+/// A put is atomic and create-only at the far end, like `DirectoryDestination`:
+/// 1. `mkdir -p` the key's directories below `path` (which must exist: it is never created) and remove the
+///    temporary `.NAME.logdump-tmp` a killed put may have left;
+/// 2. rsync the file to that temporary name (`--inplace`, so the only partial data there can ever be is under
+///    the deterministic temporary name; `--fsync` when both rsyncs have it, else `sync FILE` afterwards);
+/// 3. `ln TMP NAME && rm TMP` (link(2) never replaces: the key taken is `.exists`), or `mv -f` when replacing,
+///    then `sync` of the directory.
+/// `verify` runs `stat` and `sha256sum` on the far side.
+public struct RsyncDestination: Destination {
+    public let settings: RsyncSettings
+    let session: RsyncSession
+
+    public init(settings: RsyncSettings) throws(DestinationError) {
+        self.settings = settings
+        session = try RsyncSession(settings: settings)
+    }
+
+    public var description: String {
+        "rsync \((settings.user.map { $0 + "@" } ?? ""))\(settings.host):\(settings.port):\(settings.path)"
+    }
+
+    /// The temporary name a put of `name` writes first (deterministic: the next put of the key removes it).
+    public static func temporaryName(_ name: String) -> String { "." + name + ".logdump-tmp" }
+
+    public func checkAvailable() throws(DestinationError) {
+        _ = try session.facts(refresh: true)
+    }
+
+    /// The key below `path`, as a relative path that cannot be read as an option (`./a/b/name`).
+    func relative(_ components: some Collection<String>) -> String {
+        (["."] + components).joined(separator: "/")
+    }
+
+    func requireValid(_ key: [String]) throws(DestinationError) {
+        guard !key.isEmpty, key.allSatisfy(SafePath.isPlainComponent) else {
+            throw .failed("'\(key.joined(separator: "/"))' is not a destination key (empty, '.', '..' or '/' component)")
+        }
+    }
+
+    /// A remote shell script that starts in `path` (C locale), or prints `logdump-no-root` when it is not there.
+    func script(_ body: String) -> String {
+        "LC_ALL=C; export LC_ALL; cd -- \(SSHCommand.quote(settings.path)) 2>/dev/null || { echo logdump-no-root; exit 0; }; " + body
+    }
+
+    var rootMissing: DestinationError {
+        .unavailable("\(settings.path) is not there on \(session.ssh.target): is it mounted? (the destination directory is never created)")
+    }
+
+    public func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy {
+        try requireValid(key)
+        let name = SSHCommand.quote(relative(key))
+        let temporary = SSHCommand.quote(relative(key.dropLast() + [Self.temporaryName(key.last!)]))
+        // A put that linked the name and was cut off before removing its temporary leaves the temporary as a
+        // second name of the same file: removed here, where the copy is found complete.
+        let result = try session.remote(script("""
+            n=\(name); t=\(temporary); \
+            if test -L "$n"; then echo logdump-not-regular; \
+            elif test -f "$n"; then if test "$t" -ef "$n"; then rm -f -- "$t"; fi; stat -c %s -- "$n" && sha256sum -- "$n"; \
+            elif test -e "$n"; then echo logdump-not-regular; \
+            else echo logdump-missing; fi
+            """), doing: "verifying \(key.joined(separator: "/"))", timeoutSeconds: session.transferTimeout(bytes: expected.size))
+        let lines = result.stdoutText.split(separator: "\n").map(String.init)
+        if lines.first == "logdump-no-root" { throw rootMissing }
+        if lines.first == "logdump-missing" { return .missing }
+        if lines.first == "logdump-not-regular" {
+            return .differs("\(settings.path)/\(key.joined(separator: "/")) on \(session.ssh.target) is not a regular file")
+        }
+        guard result.status == 0, lines.count >= 2, let size = Int(lines[0]),
+              let hash = lines[1].split(separator: " ").first.map(String.init), hash.utf8.count == 64 else {
+            throw .failed("cannot verify \(key.joined(separator: "/")) on \(session.ssh.target) (exit \(result.status)): "
+                + SSHCommand.brief(result.stderrText + "\n" + result.stdoutText))
+        }
+        return size == expected.size && hash == expected.sha256 ? .matches : .differs("size \(size) sha256 \(hash)")
+    }
+
+    public func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
+        try requireValid(key)
+        let facts = try session.facts(refresh: false)
+        let keyText = key.joined(separator: "/")
+        let directory = relative(key.dropLast())
+        let temporaryRelative = relative(key.dropLast() + [Self.temporaryName(key.last!)])
+        let name = SSHCommand.quote(relative(key))
+        let temporary = SSHCommand.quote(temporaryRelative)
+
+        // 1. The key's directories, and no leftover temporary: rsync --inplace must start from a new file
+        //    (a leftover may even be a second name of the final file, which must never be written into).
+        let prepared = try session.remote(script("mkdir -p -- \(SSHCommand.quote(directory)) && rm -f -- \(temporary) && echo logdump-ready"),
+                                          doing: "preparing \(keyText)")
+        if prepared.stdoutText.hasPrefix("logdump-no-root") { throw rootMissing }
+        guard prepared.status == 0, prepared.stdoutText.contains("logdump-ready") else {
+            throw .failed("cannot create the directory of \(keyText) in \(settings.path) on \(session.ssh.target): "
+                + SSHCommand.brief(prepared.stderrText))
+        }
+
+        // 2. The bytes, under the temporary name.
+        do {
+            try session.transfer(object, to: settings.path + "/" + temporaryRelative.dropFirst(2), fsync: facts.fsync, keyText: keyText)
+        } catch {
+            session.removeQuietly(script("rm -f -- \(temporary)"))
+            throw error
+        }
+
+        // 3. Into place: create-only with link(2), or replacing with rename(2); then the directory to disk.
+        // Only a temporary of the full size is linked: one a killed run's rsync is still writing never is.
+        let complete = "test \"$(stat -c %s -- \"$t\" 2>/dev/null)\" = \(object.size) || { echo logdump-incomplete; exit 0; }; "
+        let syncFile = complete + (facts.fsync ? "" : "{ sync -- \"$t\" 2>/dev/null || sync; } && ")
+        let syncDirectory = "{ sync -- \"$d\" 2>/dev/null || sync; }"
+        let body = replace
+            ? "t=\(temporary); n=\(name); d=\(SSHCommand.quote(directory)); \(syncFile)mv -f -- \"$t\" \"$n\" && \(syncDirectory) && echo logdump-done"
+            : """
+              t=\(temporary); n=\(name); d=\(SSHCommand.quote(directory)); \(syncFile)\
+              if ln -- "$t" "$n"; then rm -f -- "$t" && \(syncDirectory) && echo logdump-done; \
+              elif test -e "$n" || test -L "$n"; then rm -f -- "$t"; echo logdump-exists; \
+              else rm -f -- "$t"; exit 1; fi
+              """
+        let placed: RsyncCommandResult
+        do {
+            placed = try session.remote(script(body), doing: "moving \(keyText) into place")
+        } catch {
+            session.removeQuietly(script("rm -f -- \(temporary)"))
+            throw error
+        }
+        let out = placed.stdoutText
+        if out.contains("logdump-exists") { throw .exists(key: keyText) }
+        if out.contains("logdump-incomplete") {
+            session.removeQuietly(script("rm -f -- \(temporary)"))
+            throw .failed("the copy of \(keyText) on \(session.ssh.target) is incomplete after rsync (written to by another process?); not moved into place")
+        }
+        if out.hasPrefix("logdump-no-root") { throw rootMissing }
+        guard placed.status == 0, out.contains("logdump-done") else {
+            throw .failed("cannot move \(keyText) into place in \(settings.path) on \(session.ssh.target): "
+                + SSHCommand.brief(placed.stderrText))
+        }
+    }
+}
+
+/// What a probe of the far side found (once per destination).
+struct RemoteFacts: Sendable {
+    /// Both rsyncs have `--fsync` (3.2.4 and later).
+    var fsync: Bool
+}
+
+/// The ssh side of an rsync destination: the command line, the one probe, the master's end.
+final class RsyncSession: Sendable {
+    let settings: RsyncSettings
+    let ssh: SSHCommand
+    let rsync: String
+    /// The probe's findings; the lock is held while probing, so the first ssh (which becomes the master)
+    /// runs alone and every later one rides on it.
+    private let probed = Mutex<RemoteFacts?>(nil)
+    /// Whether an ssh ran (there may be a master to stop).
+    private let used = Atomic<Bool>(false)
+
+    /// Short remote commands: the connection, plus generous time for a busy host.
+    var commandTimeout: Int { settings.connectTimeoutSeconds + 120 }
+
+    init(settings: RsyncSettings) throws(DestinationError) {
+        self.settings = settings
+        guard let ssh = RsyncRunner.find("ssh") else {
+            throw .misconfigured("ssh is not installed here: apt-get install -y openssh-client")
+        }
+        guard let rsync = RsyncRunner.find("rsync") else {
+            throw .misconfigured("rsync is not installed here: apt-get install -y rsync")
+        }
+        self.ssh = SSHCommand(settings: settings, ssh: ssh, controlPath: SSHCommand.controlPath(for: settings))
+        self.rsync = rsync
+    }
+
+    /// Closes the shared connection: the master stops taking sessions and ends when the last one is done
+    /// (a `validate` beside a run cannot cut the run's transfers).
+    deinit {
+        guard used.load(ordering: .relaxed) else { return }
+        _ = try? RsyncRunner.run(ssh.ssh, ["-O", "stop"] + ssh.options + ["--", ssh.destination], timeoutSeconds: 10)
+    }
+
+    /// Time for moving or hashing `bytes`: the connection, two minutes, and at least 256 KiB/s.
+    func transferTimeout(bytes: Int) -> Int { commandTimeout + bytes / 262_144 }
+
+    /// The probe's findings, probing first when needed (or always, with `refresh`).
+    func facts(refresh: Bool) throws(DestinationError) -> RemoteFacts {
+        try probed.withLock { (facts: inout RemoteFacts?) throws(DestinationError) -> RemoteFacts in
+            if let facts, !refresh { return facts }
+            let found = try probe()
+            facts = found
+            return found
+        }
+    }
+
+    /// One round trip: the directory is there and writable, sha256sum and rsync exist; which rsync it is.
+    private func probe() throws(DestinationError) -> RemoteFacts {
+        let path = SSHCommand.quote(settings.path)
+        let result = try remoteUnprobed("""
+            LC_ALL=C; export LC_ALL; d=\(path); \
+            if test -d "$d"; then if test -w "$d"; then echo logdump-ok; else echo logdump-not-writable; fi; \
+            else echo logdump-no-directory; fi; \
+            command -v sha256sum >/dev/null 2>&1 || echo logdump-no-sha256sum; \
+            command -v rsync >/dev/null 2>&1 && rsync --version 2>/dev/null | head -n 1
+            """, doing: "checking \(settings.path)", timeoutSeconds: commandTimeout)
+        let out = result.stdoutText
+        if out.contains("logdump-no-directory") {
+            throw .unavailable("\(settings.path) is not there on \(ssh.target) (or not a directory): is it mounted? "
+                + "(the destination directory is never created)")
+        }
+        if out.contains("logdump-not-writable") {
+            throw .unavailable("\(settings.path) on \(ssh.target) is not writable by \(settings.user ?? "the ssh user")")
+        }
+        guard out.contains("logdump-ok") else {
+            throw .failed("unexpected answer from \(ssh.target) (exit \(result.status)): \(SSHCommand.brief(result.stderrText + "\n" + out))")
+        }
+        if out.contains("logdump-no-sha256sum") {
+            throw .misconfigured("sha256sum is not installed on \(ssh.target) (coreutils): copies cannot be verified")
+        }
+        guard let remoteVersion = Self.rsyncVersion(out) else {
+            throw .misconfigured("rsync is not installed on \(ssh.target) (or not on the PATH of \(settings.user ?? "the ssh user")): "
+                + "apt-get install -y rsync there")
+        }
+        let local = try? RsyncRunner.run(rsync, ["--version"], timeoutSeconds: 30)
+        let localVersion = local.flatMap { Self.rsyncVersion($0.stdoutText) } ?? [0]
+        let fsync = Self.atLeast(remoteVersion, [3, 2, 4]) && Self.atLeast(localVersion, [3, 2, 4])
+        return RemoteFacts(fsync: fsync)
+    }
+
+    /// `rsync  version 3.2.7  protocol version 31` → [3, 2, 7].
+    static func rsyncVersion(_ text: String) -> [Int]? {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("rsync") && $0.contains("version") }) else { return nil }
+        let words = line.split(separator: " ")
+        guard let index = words.firstIndex(of: "version"), index + 1 < words.count else { return nil }
+        let numbers = words[index + 1].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        return numbers.isEmpty ? nil : numbers
+    }
+
+    static func atLeast(_ version: [Int], _ minimum: [Int]) -> Bool {
+        for (a, b) in zip(version + [0, 0, 0], minimum) where a != b { return a > b }
+        return true
+    }
+
+    /// Runs `command` on the host after the probe (so the master exists). ssh's own failures (exit 255) are
+    /// classified; the command's status is the caller's to read.
+    func remote(_ command: String, doing what: String, timeoutSeconds: Int? = nil) throws(DestinationError) -> RsyncCommandResult {
+        _ = try facts(refresh: false)
+        return try remoteUnprobed(command, doing: what, timeoutSeconds: timeoutSeconds ?? commandTimeout)
+    }
+
+    private func remoteUnprobed(_ command: String, doing what: String, timeoutSeconds: Int) throws(DestinationError) -> RsyncCommandResult {
+        used.store(true, ordering: .relaxed)
+        let result: RsyncCommandResult
+        do {
+            result = try RsyncRunner.run(ssh.ssh, ssh.arguments(remote: command), timeoutSeconds: timeoutSeconds)
+        } catch {
+            throw .failed("cannot run ssh: \(error)")
+        }
+        if result.status == 255 || result.timedOut { throw ssh.failure(result, doing: what) }
+        return result
+    }
+
+    /// Best-effort cleanup after a failure (the next put of the key would do it anyway).
+    func removeQuietly(_ command: String) {
+        _ = try? RsyncRunner.run(ssh.ssh, ssh.arguments(remote: command), timeoutSeconds: settings.connectTimeoutSeconds + 10)
+    }
+
+    /// rsync `object` to `remotePath` over the shared connection.
+    func transfer(_ object: LocalObject, to remotePath: String, fsync: Bool, keyText: String) throws(DestinationError) {
+        used.store(true, ordering: .relaxed)
+        let local = object.path.hasPrefix("/") ? object.path : "./" + object.path
+        var arguments = [
+            "-s",  // --protect-args (--secluded-args): names go over the protocol, never through the remote shell
+            "--inplace", "--whole-file", "--perms", "--chmod=F644", "--timeout=\(max(60, settings.connectTimeoutSeconds * 3))",
+            "-e", ssh.rsyncShell,
+        ]
+        if fsync { arguments.append("--fsync") }
+        arguments += ["--", local, ssh.destination + ":" + remotePath]
+        let result: RsyncCommandResult
+        do {
+            result = try RsyncRunner.run(rsync, arguments, timeoutSeconds: transferTimeout(bytes: object.size))
+        } catch {
+            throw .failed("cannot run rsync: \(error)")
+        }
+        guard result.status != 0 || result.timedOut else { return }
+        let text = result.stderrText
+        if text.contains("No space left on device") || text.contains("Disk quota exceeded") {
+            throw .failed("the central host \(ssh.target) is full: rsync of \(keyText) failed (exit \(result.status)), original kept: "
+                + SSHCommand.brief(text))
+        }
+        if result.status == 255 || result.timedOut {
+            throw ssh.failure(result, doing: "sending \(keyText)")
+        }
+        if result.status == 30 || result.status == 35 {
+            throw .unavailable("rsync of \(keyText) to \(ssh.target) timed out (no data for \(max(60, settings.connectTimeoutSeconds * 3)) s): "
+                + SSHCommand.brief(text))
+        }
+        if result.status == 10 || result.status == 12 || result.status == 13 || result.status == 14,
+           text.contains("connection unexpectedly closed") || text.contains("Broken pipe") || text.contains("Connection reset") {
+            throw .unavailable("the connection to \(ssh.target) broke while sending \(keyText) (rsync exit \(result.status)), original kept: "
+                + SSHCommand.brief(text))
+        }
+        throw .failed("rsync of \(keyText) to \(ssh.target) failed (exit \(result.status)), original kept: \(SSHCommand.brief(text))")
+    }
+}
