@@ -232,6 +232,8 @@ final class CurlTransfer {
             received += bytes
         case .hash:
             hasher.update(bytes)
+            // The start is kept too: when the answer is an error, its XML says which.
+            if received.count < 65_536 { received += bytes.prefix(65_536 - received.count) }
         }
         return bytes.count
     }
