@@ -1,0 +1,340 @@
+import Foundation
+@testable import LogDestinations
+import LogShipCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The rsync destination under the conformance suite: a private sshd on loopback, the remote root a local
+/// directory the test account owns (so the test can damage and inspect it behind the destination's back).
+struct RsyncBackend: BackendUnderTest {
+    let server: RsyncTestServer
+    let root: String
+    let controlDirectory: String
+    let destination: any Destination
+
+    init(scratch: String, rootName: String = "central") throws {
+        server = try RsyncTestServer(scratch: scratch)
+        root = scratch + "/" + rootName
+        controlDirectory = scratch + "/state"
+        try server.makeRemoteRoot(root)
+        destination = try DestinationFactory.make(.rsync(server.settings(path: root, controlDirectory: controlDirectory)))
+    }
+
+    func path(_ key: [String]) -> String { root + "/" + key.joined(separator: "/") }
+
+    func damage(key: [String]) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path(key)))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2)
+        let byte = try handle.read(upToCount: 1)!
+        try handle.seek(toOffset: size / 2)
+        try handle.write(contentsOf: Data([byte[0] ^ 0xFF]))
+        try handle.close()
+    }
+
+    func leftovers() throws -> [String] {
+        (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".logdump-tmp") }
+    }
+
+    /// What rsync --inplace killed half-way leaves: the first bytes under the temporary name, owned by the account.
+    func leaveInterruptedPut(key: [String], partialBytes: [UInt8]) throws {
+        var directory = root
+        for component in key.dropLast() {
+            directory += "/" + component
+            if !FileManager.default.fileExists(atPath: directory) {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+                try server.giveToUser(directory)
+            }
+        }
+        let temporary = directory + "/" + RsyncDestination.temporaryName(key.last!)
+        try Data(partialBytes).write(to: URL(fileURLWithPath: temporary))
+        try server.giveToUser(temporary)
+    }
+}
+
+/// A scratch object of `size` bytes: random (incompressible, as compressed logs are), or sparse zeros when
+/// only its size matters (the hash is then not computed).
+func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool = false) throws -> LocalObject {
+    let path = scratch + "/" + name
+    if sparse {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw RsyncTestFailure("create \(path)") }
+        guard truncate(path, off_t(size)) == 0 else { throw RsyncTestFailure("truncate \(path)") }
+        return LocalObject(path: path, size: size, sha256: String(repeating: "0", count: 64))
+    }
+    var generator = SystemRandomNumberGenerator()
+    let bytes = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    var hasher = SHA256Hasher()
+    hasher.update(bytes)
+    return LocalObject(path: path, size: size, sha256: hasher.hexDigest())
+}
+
+/// What is true of the rsync destination alone: its host key and login are checked, its failures are named,
+/// and a run uses one ssh connection.
+@Suite struct RsyncDestinationTests {
+    static let key = ["web01", "c1", "www", "2026", "11", "30", "access_log.2026113014.zst"]
+
+    func everythingUnder(_ root: String) -> [String] {
+        FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aChangedHostKeyIsMisconfiguredAndNothingIsWritten() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let root = scratch.path + "/central"
+        try server.makeRemoteRoot(root)
+        let destination = try DestinationFactory.make(.rsync(server.settings(
+            path: root, controlDirectory: scratch.path + "/state", knownHosts: server.otherKnownHosts)))
+        do {
+            try destination.checkAvailable()
+            Issue.record("a host with another key than known_hosts' was accepted")
+        } catch {
+            guard case let .misconfigured(message) = error else { Issue.record("not .misconfigured: \(error)"); return }
+            #expect(message.contains("host key") && message.contains("CHANGED"), "\(message)")
+            #expect(message.contains("\(server.user)@127.0.0.1:\(server.port)"), "\(message)")
+            #expect(message.contains("ssh-keyscan -p \(server.port) 127.0.0.1"), "\(message)")
+        }
+        let object = try rsyncTestObject(in: scratch.path, name: "a", size: 1000)
+        #expect(throws: DestinationError.self) { try destination.put(object, key: Self.key, replace: false) }
+        #expect(everythingUnder(root).isEmpty)
+        #expect(try server.acceptedConnections() == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func anUnknownHostKeyIsMisconfiguredWithWhatToDo() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let empty = scratch.path + "/empty_known_hosts"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let destination = try DestinationFactory.make(.rsync(server.settings(
+            path: scratch.path, controlDirectory: scratch.path + "/state", knownHosts: empty)))
+        #expect {
+            try destination.checkAvailable()
+        } throws: { error in
+            guard case let .misconfigured(message) = error as? DestinationError else { return false }
+            return message.contains("is not in \(empty)") && message.contains("ssh-keyscan") && message.contains("fingerprint")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aKeyTheHostRefusesIsMisconfigured() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let destination = try DestinationFactory.make(.rsync(server.settings(
+            path: scratch.path, controlDirectory: scratch.path + "/state", identityFile: server.unauthorizedKey)))
+        #expect {
+            try destination.checkAvailable()
+        } throws: { error in
+            guard case let .misconfigured(message) = error as? DestinationError else { return false }
+            return message.contains("Permission denied") && message.contains("authorized_keys") && message.contains("127.0.0.1:\(server.port)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aHostNotListeningIsUnavailable() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        server.stop()
+        let destination = try DestinationFactory.make(.rsync(server.settings(path: scratch.path, controlDirectory: scratch.path + "/state")))
+        #expect {
+            try destination.checkAvailable()
+        } throws: { error in
+            guard case let .unavailable(message) = error as? DestinationError else { return false }
+            return message.contains("cannot reach") && message.contains("Connection refused")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aMissingOrReadOnlyRemotePathIsUnavailableAndNeverCreated() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let missing = scratch.path + "/not-mounted"
+        let destination = try DestinationFactory.make(.rsync(server.settings(path: missing, controlDirectory: scratch.path + "/state")))
+        #expect {
+            try destination.checkAvailable()
+        } throws: { error in
+            guard case let .unavailable(message) = error as? DestinationError else { return false }
+            return message.contains(missing) && message.contains("is not there")
+        }
+        let object = try rsyncTestObject(in: scratch.path, name: "a", size: 100)
+        #expect(throws: DestinationError.self) { try destination.put(object, key: Self.key, replace: false) }
+        #expect(access(missing, F_OK) != 0, "the destination directory was created")
+
+        let readOnly = scratch.path + "/root-owned"
+        try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: false)
+        let other = try DestinationFactory.make(.rsync(server.settings(path: readOnly, controlDirectory: scratch.path + "/state2")))
+        #expect {
+            try other.checkAvailable()
+        } throws: { error in
+            guard case let .unavailable(message) = error as? DestinationError else { return false }
+            return message.contains(readOnly) && message.contains("not writable")
+        }
+    }
+
+    /// The central host's disk fills during a put: a clear message, no partial object under the key, the
+    /// temporary removed, earlier copies untouched.
+    @Test(.timeLimit(.minutes(1)))
+    func aFullRemoteDiskFailsThePutCleanly() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let root = scratch.path + "/small"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
+        let mounted = try RsyncRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", root], timeoutSeconds: 10)
+        guard mounted.status == 0 else { throw RsyncTestFailure("mount -t tmpfs failed (the tests run as root): \(mounted.stderrText)") }
+        defer { _ = try? RsyncRunner.run("/bin/umount", ["-l", root], timeoutSeconds: 10) }
+        try server.giveToUser(root)
+        let destination = try DestinationFactory.make(.rsync(server.settings(path: root, controlDirectory: scratch.path + "/state")))
+        try destination.checkAvailable()
+
+        let fits = try rsyncTestObject(in: scratch.path, name: "fits", size: 100_000)
+        let first = ["web01", "fits.zst"]
+        try destination.put(fits, key: first, replace: false)
+        #expect(try destination.verify(key: first, expected: fits) == .matches)
+
+        let tooBig = try rsyncTestObject(in: scratch.path, name: "big", size: 200_000)
+        do {
+            try destination.put(tooBig, key: Self.key, replace: false)
+            Issue.record("a put larger than the free space succeeded")
+        } catch {
+            guard case let .failed(message) = error else { Issue.record("not .failed: \(error)"); return }
+            #expect(message.contains("is full") && message.contains("No space left on device"), "\(message)")
+            #expect(message.contains("original kept"), "\(message)")
+            #expect(message.split(separator: "\n").count == 1 && message.count < 900, "\(message)")
+        }
+        #expect(try destination.verify(key: Self.key, expected: tooBig) == .missing)
+        #expect(everythingUnder(root).filter { $0.hasSuffix(".logdump-tmp") }.isEmpty, "\(everythingUnder(root))")
+        #expect(try destination.verify(key: first, expected: fits) == .matches)
+        #expect(access(tooBig.path, F_OK) == 0)
+    }
+
+    /// Several puts and verifies, from two threads at once, over one ssh connection; the master ends when
+    /// the destination is released.
+    @Test(.timeLimit(.minutes(1)))
+    func oneSSHConnectionCarriesEveryFileOfARun() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let root = scratch.path + "/central"
+        try server.makeRemoteRoot(root)
+        let controlDirectory = scratch.path + "/state"
+        let files = 8
+        let objects = try (0..<files).map { try rsyncTestObject(in: scratch.path, name: "o\($0)", size: 20_000 + $0) }
+        do {
+            let destination = try DestinationFactory.make(.rsync(server.settings(path: root, controlDirectory: controlDirectory)))
+            try destination.checkAvailable()
+            let failures = LockedList()
+            DispatchQueue.concurrentPerform(iterations: files) { i in
+                let key = ["web01", "c\(i % 3)", "access_log.20261130\(String(format: "%02d", i)).zst"]
+                do {
+                    #expect(try destination.verify(key: key, expected: objects[i]) == .missing)
+                    try destination.put(objects[i], key: key, replace: false)
+                    #expect(try destination.verify(key: key, expected: objects[i]) == .matches)
+                } catch {
+                    failures.append("\(error)")
+                }
+            }
+            #expect(failures.items.isEmpty, "\(failures.items)")
+            let handshakes = try server.acceptedConnections()
+            #expect(handshakes == 1, "ssh handshakes for \(files) files: \(handshakes)")
+            let sockets = everythingUnder(controlDirectory).filter { $0.hasPrefix("ssh-") }
+            #expect(sockets.count == 1, "control sockets: \(sockets)")
+            #expect(access(controlDirectory, F_OK) == 0)
+            var info = stat()
+            #expect(stat(controlDirectory, &info) == 0 && info.st_mode & 0o077 == 0, "the control directory is not private")
+        }
+        // Released: the master was asked to stop, and goes.
+        var waited = 0
+        while !everythingUnder(controlDirectory).filter({ $0.hasPrefix("ssh-") }).isEmpty && waited < 100 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(everythingUnder(controlDirectory).filter { $0.hasPrefix("ssh-") }.isEmpty, "the ssh master outlived the destination")
+        #expect(try server.acceptedConnections() == 1)
+    }
+
+    /// The host goes away while a file is on its way: the put fails with a message, nothing is under the key,
+    /// the local file is untouched.
+    @Test(.timeLimit(.minutes(1)))
+    func aHostGoingAwayMidTransferFailsThePut() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let root = scratch.path + "/central"
+        try server.makeRemoteRoot(root)
+        let destination = try DestinationFactory.make(.rsync(server.settings(path: root, controlDirectory: scratch.path + "/state")))
+        try destination.checkAvailable()
+        let big = try rsyncTestObject(in: scratch.path, name: "big", size: 1 << 30, sparse: true)
+        let key = ["web01", "big.zst"]
+        let temporary = root + "/web01/" + RsyncDestination.temporaryName("big.zst")
+        let outcome = LockedList()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            do {
+                try destination.put(big, key: key, replace: false)
+                outcome.append("succeeded")
+            } catch {
+                outcome.append("\(error)")
+            }
+            done.signal()
+        }
+        // Wait until bytes arrive, then take the host away.
+        var info = stat()
+        var waited = 0
+        while !(stat(temporary, &info) == 0 && info.st_size > 0) && waited < 20_000 {
+            usleep(1_000)
+            waited += 1
+        }
+        #expect(stat(temporary, &info) == 0 && info.st_size < big.size, "the transfer was not caught in flight")
+        server.stop()
+        done.wait()
+        let message = outcome.items.first ?? ""
+        #expect(message != "succeeded")
+        #expect(message.contains("127.0.0.1:\(server.port)") && message.split(separator: "\n").count == 1, "\(message)")
+        #expect(access(root + "/web01/big.zst", F_OK) != 0, "something is under the key")
+        #expect(access(big.path, F_OK) == 0)
+        #expect(throws: DestinationError.self) { _ = try destination.verify(key: key, expected: big) }
+    }
+
+    /// Remote paths are quoted for the remote shell: a root with a space and a quote, key components that
+    /// look like options.
+    @Test(.timeLimit(.minutes(1)))
+    func awkwardRootsAndKeysAreQuoted() throws {
+        let scratch = try TemporaryDirectory()
+        let backend = try RsyncBackend(scratch: scratch.path, rootName: "central it's $(touch pwned)")
+        let object = try rsyncTestObject(in: scratch.path, name: "a", size: 5000)
+        let key = ["-rf", "--help", "-n.zst"]
+        #expect(try backend.destination.verify(key: key, expected: object) == .missing)
+        try backend.destination.put(object, key: key, replace: false)
+        #expect(try backend.destination.verify(key: key, expected: object) == .matches)
+        #expect(FileManager.default.fileExists(atPath: backend.root + "/-rf/--help/-n.zst"))
+        #expect(try backend.leftovers().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/pwned"))
+        #expect(backend.destination.description == "rsync \(backend.server.user)@127.0.0.1:\(backend.server.port):\(backend.root)")
+    }
+
+    /// A put cut off between linking the name and removing the temporary leaves the temporary as a second
+    /// name of the copy: the verify that finds the copy complete removes it.
+    @Test(.timeLimit(.minutes(1)))
+    func aTemporaryLeftBesideACompleteCopyIsRemovedByVerify() throws {
+        let scratch = try TemporaryDirectory()
+        let backend = try RsyncBackend(scratch: scratch.path)
+        let object = try rsyncTestObject(in: scratch.path, name: "a", size: 5000)
+        try backend.destination.put(object, key: Self.key, replace: false)
+        #expect(link(backend.path(Self.key), backend.root + "/" + Self.key.dropLast().joined(separator: "/") + "/"
+            + RsyncDestination.temporaryName(Self.key.last!)) == 0)
+        #expect(try !backend.leftovers().isEmpty)
+        #expect(try backend.destination.verify(key: Self.key, expected: object) == .matches)
+        #expect(try backend.leftovers().isEmpty)
+        #expect(try backend.destination.verify(key: Self.key, expected: object) == .matches)
+    }
+}
+
+/// Strings collected from several threads.
+final class LockedList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func append(_ item: String) { lock.withLock { list.append(item) } }
+    var items: [String] { lock.withLock { list } }
+}
