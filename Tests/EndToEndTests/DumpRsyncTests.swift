@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `logdump run` with `[destination] type = "rsync"` against a real sshd on loopback: every line arrives once,
+/// originals go only after the far side's sha256sum agrees, one ssh connection per run, and kill -9 anywhere
+/// loses and duplicates nothing.
+@Suite(.serialized) struct DumpRsyncTests {
+    /// Control sockets in the state directory (the run's ssh master).
+    static func controlSockets(_ world: DumpWorld) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: world.state)) ?? []).filter { $0.hasPrefix("ssh-") }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aRunShipsEveryLineOnceOverOneConnectionAndRemovesTheOriginals() throws {
+        let server = try DumpRsyncServer()
+        let world = try DumpWorld()
+        try server.configure(world)
+        var expected = Set<String>()
+        for (i, (container, site)) in [("c1", "www"), ("c1", "shop"), ("c2", "www"), ("c3", "api")].enumerated() {
+            for hour in 0..<2 {
+                expected.formUnion(try world.writeLog(container, site, String(format: "access_log.20261129%02d", 10 + hour),
+                                                      lines: 0..<(800 + i * 50 + hour)))
+            }
+        }
+        let run = try world.logdump(["run"])
+        #expect(run.status == 0, "\(run.stderrText)")
+        try world.expectEveryLineExactlyOnce(expected)
+        #expect(try world.allFiles(world.sources).isEmpty, "originals left")
+        #expect(try world.leftoverTemporaries().isEmpty)
+        let shipped = try world.allFiles(world.destination)
+        #expect(shipped.count == 8 && shipped.allSatisfy { $0.hasPrefix("e2e/") && $0.hasSuffix(".zst") }, "\(shipped)")
+        #expect(try server.acceptedConnections() == 1, "one ssh connection for the whole run")
+        // The run closed its master: no control socket stays behind.
+        var waited = 0
+        while !Self.controlSockets(world).isEmpty && waited < 100 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(Self.controlSockets(world).isEmpty, "ssh master left running: \(Self.controlSockets(world))")
+
+        // Nothing left to do: a second run ships nothing and says nothing.
+        let again = try world.logdump(["run"])
+        #expect(again.status == 0 && again.stderrText.isEmpty, "\(again.stderrText)")
+        #expect(try world.allFiles(world.destination) == shipped)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aChangedHostKeyStopsTheRunBeforeAnything() throws {
+        let server = try DumpRsyncServer()
+        let world = try DumpWorld()
+        try server.configure(world, knownHosts: server.otherKnownHosts)
+        let lines = try world.writeLog("c1", "www", "access_log.2026112910", lines: 0..<100)
+        let run = try world.logdump(["run"])
+        #expect(run.status == 4, "\(run.stderrText)")
+        #expect(run.stderrText.contains("host key") && run.stderrText.contains("ssh-keyscan"), "\(run.stderrText)")
+        #expect(run.stderrText.contains("nothing shipped, nothing removed"), "\(run.stderrText)")
+        #expect(try world.allFiles(world.destination).isEmpty)
+        #expect(try String(contentsOfFile: world.logPath("c1", "www", "access_log.2026112910"), encoding: .utf8)
+            == lines.map { $0 + "\n" }.joined())
+        #expect(try server.acceptedConnections() == 0)
+    }
+
+    /// kill -9 at random moments (at least 50 landing mid-run), then a clean run: every line exactly once at the
+    /// far side, no temporaries, nothing removed unverified, every file under exactly one key.
+    @Test(.timeLimit(.minutes(3)))
+    func killNineAnywhereStillShipsEveryLineExactlyOnce() throws {
+        let server = try DumpRsyncServer()
+        let world = try DumpWorld()
+        try server.configure(world)
+        var expected = Set<String>()
+        var fileCount = 0
+        func addFiles(_ n: Int) throws {
+            for _ in 0..<n {
+                let container = "c\(fileCount % 3)"
+                let site = ["www.example.com", "shop"][fileCount / 3 % 2]
+                let name = String(format: "access_log.202611%02d%02d", 10 + fileCount / 24, fileCount % 24)
+                expected.formUnion(try world.writeLog(container, site, name, lines: 0..<(1200 + fileCount * 37 % 700)))
+                fileCount += 1
+            }
+        }
+        try addFiles(8)
+        var generator = SystemRandomNumberGenerator()
+        var killsMidRun = 0
+        var seenAfterKill: [String: Int] = [:]
+        var iterations = 0
+        let steps = ["compressing", "compressed", "shipping", "shipped"]
+        let started = DumpRsyncClock.now()
+        while (killsMidRun < 50 || steps.contains(where: { seenAfterKill[$0, default: 0] == 0 }))
+            && iterations < 200 && DumpRsyncClock.now() - started < 75 {
+            iterations += 1
+            if iterations % 5 == 0 { try addFiles(2) }
+            let process = try startProcess(Executables.logdumpFaults, ["run", "--config", world.configPath],
+                                           environment: ["LOGDUMP_TEST_STEP_DELAY_MS": "15"])
+            usleep(UInt32.random(in: 20_000...450_000, using: &generator))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                if process.terminationReason == .uncaughtSignal {
+                    killsMidRun += 1
+                    try observeRsync(world, &seenAfterKill)
+                }
+            } else {
+                process.waitUntilExit()
+            }
+        }
+        print("rsync crash loop: \(killsMidRun) kills in \(iterations) runs, \(Int(DumpRsyncClock.now() - started)) s, "
+            + "\(try server.acceptedConnections()) ssh connections; state found after kills: \(seenAfterKill.sorted { $0.key < $1.key })")
+        #expect(killsMidRun >= 50, "only \(killsMidRun) kills landed while logdump was running")
+        for step in steps {
+            #expect(seenAfterKill[step, default: 0] > 0, "no kill landed in the \(step) step: \(seenAfterKill)")
+        }
+
+        let clean = try world.logdump(["run"])
+        #expect(clean.status == 0, "\(clean.stderrText)")
+        try world.expectEveryLineExactlyOnce(expected)
+        let leftovers = try world.leftoverTemporaries()
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        #expect(try world.allFiles(world.sources).isEmpty, "originals left")
+        #expect(try world.allFiles(world.state + "/v1/spool").isEmpty)
+        let keys = try world.allFiles(world.destination)
+        #expect(keys.count == fileCount)
+        #expect(keys.allSatisfy { !$0.contains(".zst.") && $0.hasSuffix(".zst") })
+        let again = try world.logdump(["run"])
+        #expect(again.status == 0 && again.stderrText.isEmpty, "\(again.stderrText)")
+        #expect(try world.allFiles(world.destination) == keys)
+    }
+}
+
+enum DumpRsyncClock {
+    static func now() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
+
+/// What a killed run left behind, by step (the state directory, and the far side: local disk here).
+private func observeRsync(_ world: DumpWorld, _ seen: inout [String: Int]) throws {
+    let spool = try world.allFiles(world.state + "/v1/spool")
+    if spool.contains(where: { $0.hasSuffix(".tmp") }) { seen["compressing", default: 0] += 1 }
+    if try world.allFiles(world.destination).contains(where: { $0.hasSuffix(".logdump-tmp") }) {
+        seen["writing at destination", default: 0] += 1
+    }
+    for record in try world.allFiles(world.state + "/v1/records") where record.hasSuffix(".json") {
+        guard let text = try? String(contentsOfFile: world.state + "/v1/records/" + record, encoding: .utf8) else { continue }
+        for step in ["compressed", "shipping", "shipped"] where text.contains("\"step\":\"\(step)\"") {
+            seen[step, default: 0] += 1
+        }
+    }
+}
