@@ -31,16 +31,22 @@ struct SSHCommand: Sendable {
     var options: [String] {
         var result = ["-p", String(settings.port)]
         if let identity = settings.identityFile { result += ["-i", identity, "-o", "IdentitiesOnly=yes"] }
-        if let knownHosts = settings.knownHosts { result += ["-o", "UserKnownHostsFile=" + knownHosts] }
+        if let knownHosts = settings.knownHosts { result += ["-o", "UserKnownHostsFile=" + Self.optionPath(knownHosts)] }
         result += [
             "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=\(settings.connectTimeoutSeconds)",
             // A central host that vanishes mid-transfer is noticed within a minute, not at the TCP timeout.
             "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
-            "-o", "ControlMaster=auto", "-o", "ControlPath=" + controlPath.replacingAll("%", with: "%%"),
+            "-o", "ControlMaster=auto", "-o", "ControlPath=" + Self.optionPath(controlPath.replacingAll("%", with: "%%")),
             "-o", "ControlPersist=\(Self.controlPersistSeconds)",
             "-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "ClearAllForwardings=yes",
         ]
         return result
+    }
+
+    /// A path as the value of `-o`: ssh splits those values at spaces (UserKnownHostsFile takes several files)
+    /// unless double-quoted.
+    static func optionPath(_ path: String) -> String {
+        path.contains(where: { $0 == " " || $0 == "\t" }) ? "\"" + path + "\"" : path
     }
 
     /// ssh's arguments to run `command` on the host (a string its login shell runs).

@@ -314,6 +314,30 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         #expect(backend.destination.description == "rsync \(backend.server.user)@127.0.0.1:\(backend.server.port):\(backend.root)")
     }
 
+    /// Spaces and quotes in the local paths ssh is given (state directory, known_hosts, key) reach ssh intact,
+    /// directly and through rsync's `-e`.
+    @Test(.timeLimit(.minutes(1)))
+    func awkwardLocalPathsReachSSHIntact() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let root = scratch.path + "/central"
+        try server.makeRemoteRoot(root)
+        let knownHosts = scratch.path + "/known hosts"
+        let key = scratch.path + "/client key's"
+        try FileManager.default.copyItem(atPath: server.knownHosts, toPath: knownHosts)
+        try FileManager.default.copyItem(atPath: server.clientKey, toPath: key)
+        chmod(key, 0o600)
+        let controlDirectory = scratch.path + "/state dir's"
+        let destination = try DestinationFactory.make(.rsync(server.settings(
+            path: root, controlDirectory: controlDirectory, knownHosts: knownHosts, identityFile: key)))
+        try destination.checkAvailable()
+        let object = try rsyncTestObject(in: scratch.path, name: "a b", size: 3000)
+        try destination.put(object, key: Self.key, replace: false)
+        #expect(try destination.verify(key: Self.key, expected: object) == .matches)
+        #expect(everythingUnder(controlDirectory).contains { $0.hasPrefix("ssh-") })
+        #expect(try server.acceptedConnections() == 1)
+    }
+
     /// A put cut off between linking the name and removing the temporary leaves the temporary as a second
     /// name of the copy: the verify that finds the copy complete removes it.
     @Test(.timeLimit(.minutes(1)))
