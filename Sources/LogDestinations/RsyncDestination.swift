@@ -201,6 +201,15 @@ final class RsyncSession: Sendable {
 
     /// One round trip: the directory is there and writable, sha256sum and rsync exist; which rsync it is.
     private func probe() throws(DestinationError) -> RemoteFacts {
+        // ssh only warns about these and then fails with a misleading reason (a refused login, an unknown host).
+        if let identity = settings.identityFile, access(identity, R_OK) != 0 {
+            throw .misconfigured("identity_file \(identity) cannot be read (\(String(cString: strerror(errno))))")
+        }
+        if let knownHosts = settings.knownHosts, access(knownHosts, R_OK) != 0 {
+            throw .misconfigured("known_hosts \(knownHosts) cannot be read (\(String(cString: strerror(errno)))): create it with the "
+                + "host's key, checked: ssh-keyscan -p \(settings.port) \(settings.host) > \(knownHosts), then compare "
+                + "`ssh-keygen -lf \(knownHosts)` with the fingerprint on the host")
+        }
         let path = SSHCommand.quote(settings.path)
         let result = try remoteUnprobed("""
             LC_ALL=C; export LC_ALL; d=\(path); \

@@ -135,6 +135,29 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aMissingKeyOrKnownHostsFileIsMisconfigured() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let noKey = try DestinationFactory.make(.rsync(server.settings(
+            path: scratch.path, controlDirectory: scratch.path + "/state", identityFile: scratch.path + "/no-such-key")))
+        #expect {
+            try noKey.checkAvailable()
+        } throws: { error in
+            guard case let .misconfigured(message) = error as? DestinationError else { return false }
+            return message.contains("identity_file \(scratch.path)/no-such-key cannot be read")
+        }
+        let noKnownHosts = try DestinationFactory.make(.rsync(server.settings(
+            path: scratch.path, controlDirectory: scratch.path + "/state", knownHosts: scratch.path + "/no-such-file")))
+        #expect {
+            try noKnownHosts.checkAvailable()
+        } throws: { error in
+            guard case let .misconfigured(message) = error as? DestinationError else { return false }
+            return message.contains("known_hosts \(scratch.path)/no-such-file cannot be read") && message.contains("ssh-keyscan")
+        }
+        #expect(try server.acceptedConnections() == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func aHostNotListeningIsUnavailable() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
