@@ -26,6 +26,27 @@ import Glibc
         }
     }
 
+    /// Found by TemplateFuzzer (a template with four conversions the matcher does not parse, `%\u{FFFD}`, and
+    /// a 60-byte name took 39 s): each such conversion becomes an `.any` token that tries every length up to
+    /// the next `/`, and FileNameToken.match backtracks through all their combinations before failing, so
+    /// the time grows as (name length)^(number of such conversions). `access_log.%Z%Z%j` with a 1000-byte
+    /// name takes about a second, with 4000 bytes (names may be 4096) about 16 s, `%Z%Z%Z%j` hours: a name a
+    /// container writes stalls every logdump run. Whether the rest of the tokens match the rest of the name
+    /// depends only on (token index, name offset), not on the fields read so far: remembering the pairs that
+    /// failed bounds the work by tokens x length^2 whatever the template. The child process is killed
+    /// (SIGALRM) if it takes more than 10 s.
+    @Test func matchingTakesBoundedTimeWhateverTheNameAndTemplate() async {
+        await #expect(processExitsWith: .success) {
+            alarm(10)
+            let utc = CivilTimeZone(identifier: "UTC")
+            let name = "access_log." + String(repeating: "x", count: 4000)
+            for pattern in ["access_log.%Z%Z%j", "access_log.%Z%Z%Z%j", "access_log.%z%Z%+%j"] {
+                guard try! Template(pattern).periodStart(ofFileName: name, site: nil, zone: utc) == nil else { exit(1) }
+            }
+            exit(0)
+        }
+    }
+
     // MARK: - RawBytesFuzzer
 
     /// Found by RawBytesFuzzer (input `df c9 87 38`): string(decoding:) reuses one UTF8 decoder for every
