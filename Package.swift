@@ -33,6 +33,10 @@ let package = Package(
         // HTTP(S) for the S3 destination: libcurl's synchronous easy API (logdump calls destinations from worker threads).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CLinuxShim"),
+        // logsplit's async-signal-safe handlers (flags read by the split loop), and the constructor that installs
+        // them before main runs: only the logsplit executable links the second, whatever name it runs under.
+        .target(name: "CSplitterSignals"),
+        .target(name: "CSplitterEarlySignals", dependencies: ["CSplitterSignals"]),
 
         // Pure logic of the splitter: templates, periods, framing, decisions. No file descriptors, no clock reads.
         .target(name: "LogSplitCore", dependencies: ["CLinuxShim"], swiftSettings: strict),
@@ -41,7 +45,8 @@ let package = Package(
         // Streaming gzip/zstd codecs: the only module that touches the compression C libraries.
         .target(name: "LogCompression", dependencies: ["CZlib", "CZstd"], swiftSettings: strict),
         // Linux I/O for the splitter: safe directory walking, append files, the split loop.
-        .target(name: "LogSplitIO", dependencies: ["LogSplitCore", "CLinuxShim"], swiftSettings: strict),
+        .target(name: "LogSplitIO", dependencies: ["LogSplitCore", "LinuxSystem", "CLinuxShim", "CSplitterSignals"],
+                swiftSettings: strict),
         // Pure logic of the shipper: file records and steps, job planning, the closed-file rule, keys, roots.
         .target(
             name: "LogShipCore",
@@ -70,7 +75,8 @@ let package = Package(
 
         .executableTarget(
             name: "logsplit",
-            dependencies: ["LogSplitCore", "LogSplitIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LogSplitCore", "LogSplitIO", "CSplitterEarlySignals",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(name: "logdump", dependencies: ["LogDumpCLI"], swiftSettings: strict),
 

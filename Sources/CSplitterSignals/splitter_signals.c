@@ -1,17 +1,14 @@
 /*
- * logsplit's signal handling, installed before main() runs.
- *
- * Apache sends SIGTERM to its piped loggers at every graceful restart. A SIGTERM that arrives while the
- * Swift runtime and the argument parser are still starting (tens of milliseconds) would kill logsplit
- * with the default action and lose the lines waiting in the pipe. So the handlers are installed by a
- * constructor, as soon as the process image is loaded, and only in the logsplit executable (argv[0]'s
- * last component is "logsplit"): other programs linking this library keep their default signals.
+ * logsplit's signal handling: async-signal-safe handlers that only set flags, read by the split loop.
+ * They are installed before main() runs by CSplitterEarlySignals, which only the logsplit executable links
+ * (whatever name it runs under: `cronolog` as a drop-in too); other programs linking LogSplitIO (the tests,
+ * the benchmarks) keep their default signals until they call clinux_install_splitter_signals themselves.
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include "CLinuxShim.h"
+#include "CSplitterSignals.h"
 
 static volatile sig_atomic_t terminate_requested = 0;
 static volatile sig_atomic_t stats_requested = 0;
@@ -43,7 +40,15 @@ static void handle(int signo, void (*handler)(int)) {
 
 void clinux_install_splitter_signals(unsigned int drain) {
     if (drain > 0) drain_seconds = drain;
-    /* A blocked mask is inherited across exec; without these signals the timers would never fire. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+    handle(SIGTERM, on_terminate);
+    handle(SIGINT, on_terminate);
+    handle(SIGHUP, on_terminate);
+    handle(SIGUSR1, on_stats);
+    handle(SIGALRM, on_alarm);
+    /* A blocked mask is inherited across exec; without these signals the timers would never fire. Unblocked
+       only now that the handlers are in place: a SIGTERM already pending is handled, not fatal. */
     sigset_t unblock;
     sigemptyset(&unblock);
     sigaddset(&unblock, SIGALRM);
@@ -52,13 +57,6 @@ void clinux_install_splitter_signals(unsigned int drain) {
     sigaddset(&unblock, SIGHUP);
     sigaddset(&unblock, SIGUSR1);
     sigprocmask(SIG_UNBLOCK, &unblock, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGXFSZ, SIG_IGN);
-    handle(SIGTERM, on_terminate);
-    handle(SIGINT, on_terminate);
-    handle(SIGHUP, on_terminate);
-    handle(SIGUSR1, on_stats);
-    handle(SIGALRM, on_alarm);
 }
 
 void clinux_set_drain_seconds(unsigned int seconds) { drain_seconds = seconds > 0 ? seconds : 1; }
@@ -69,12 +67,4 @@ int clinux_take_stats_request(void) {
     if (!stats_requested) return 0;
     stats_requested = 0;
     return 1;
-}
-
-__attribute__((constructor)) static void install_early(int argc, char **argv, char **envp) {
-    (void)envp;
-    if (argc < 1 || argv == NULL || argv[0] == NULL) return;
-    const char *name = strrchr(argv[0], '/');
-    name = name ? name + 1 : argv[0];
-    if (strcmp(name, "logsplit") == 0) clinux_install_splitter_signals(0);
 }

@@ -38,7 +38,7 @@ public enum SafeDirectory {
     /// Opens `base`, then each of `components` without following links; nil only with `missing: .giveNil`.
     /// `base` is created first when `createBase` is given.
     public static func open(base: String, createBase: mode_t? = nil, components: some Collection<String>,
-                            missing: Missing, obstacle: ObstacleHandler? = nil) throws(SystemError) -> FileDescriptor? {
+                            missing: Missing, obstacle: ObstacleHandler = { _, _, _ in false }) throws(SystemError) -> FileDescriptor? {
         if let createBase { try makeTrusted(base, mode: createBase) }
         var fd = try FileDescriptor.open(base, O_RDONLY | O_DIRECTORY, operation: "open directory")
         var walked = base == "/" ? "" : base
@@ -54,7 +54,7 @@ public enum SafeDirectory {
 
     /// One step of the walk: the directory `name` in `parent`.
     static func openChild(of parent: borrowing FileDescriptor, _ name: String, displayPath: String, missing: Missing,
-                          obstacle: ObstacleHandler?) throws(SystemError) -> FileDescriptor? {
+                          obstacle: ObstacleHandler) throws(SystemError) -> FileDescriptor? {
         let flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
         var attempt = 0
         while true {
@@ -72,7 +72,7 @@ public enum SafeDirectory {
                 }
             case ELOOP, ENOTDIR:
                 // A symlink, or something that is not a directory: never followed.
-                guard attempt < 3, let obstacle, obstacle(parent.rawValue, name, displayPath) else {
+                guard attempt < 3, obstacle(parent.rawValue, name, displayPath) else {
                     throw SystemError("open directory (not a real directory; not followed)", path: displayPath, code: ELOOP)
                 }
             default:

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 import LogSplitCore
 
 /// Maintains cronolog's "current file" link (`-S`/`-l` symbolic, `-H` hard) and its `-P` previous link.
@@ -27,10 +28,10 @@ struct LinkUpdater {
         _ = withPath(tempPath) { unlinkat(dirfd, $0, 0) }
         switch kind {
         case .symbolic:
-            guard withPaths(target, tempPath, { symlinkat($0, dirfd, $1) }) == 0 else { throw SystemError("create symbolic link", path: link) }
+            guard withPaths(target, tempPath, { symlinkat($0, dirfd, $1) }) == 0 else { throw SystemError("create symbolic link", path: link, code: errno) }
         case .hard:
             guard withPath(tempPath, { linkat(AT_FDCWD, "/proc/self/fd/\(fd)", dirfd, $0, AT_SYMLINK_FOLLOW) }) == 0 else {
-                throw SystemError("create hard link", path: link)
+                throw SystemError("create hard link", path: link, code: errno)
             }
         }
         guard withPaths(tempPath, name, { renameat(dirfd, $0, dirfd, $1) }) == 0 else {
@@ -53,9 +54,9 @@ struct LinkUpdater {
             let n = withPath(name) { readlinkat(dirfd, $0, &buffer, 4096) }
             guard n >= 0 else { return }
             buffer[n] = 0
-            guard withPath(temporary, { symlinkat(buffer, intoDirfd, $0) }) == 0 else { throw SystemError("create previous link", path: display) }
+            guard withPath(temporary, { symlinkat(buffer, intoDirfd, $0) }) == 0 else { throw SystemError("create previous link", path: display, code: errno) }
         } else if (st.st_mode & S_IFMT) == S_IFREG && kind == .hard {
-            guard withPaths(name, temporary, { linkat(dirfd, $0, intoDirfd, $1, 0) }) == 0 else { throw SystemError("create previous link", path: display) }
+            guard withPaths(name, temporary, { linkat(dirfd, $0, intoDirfd, $1, 0) }) == 0 else { throw SystemError("create previous link", path: display, code: errno) }
         } else {
             return
         }

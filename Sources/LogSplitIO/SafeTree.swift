@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 import LogSplitCore
 
 /// A trusted directory below which every path is walked without following symlinks.
@@ -24,14 +25,7 @@ public struct SafeTree: Sendable {
 
     /// Creates the root (and its parents, following the operator's own symlinks) if it does not exist.
     public func ensureRoot() throws(SystemError) {
-        var path = root.hasPrefix("/") ? "/" : ""
-        for component in root.split(separator: "/") where component != "." {
-            path += (path.isEmpty || path.hasSuffix("/")) ? String(component) : "/" + component
-            if withPath(path, { mkdir($0, directoryMode) }) != 0 && errno != EEXIST { throw SystemError("create directory", path: path) }
-        }
-        let fd = withPath(root) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard fd >= 0 else { throw SystemError("open the trusted root directory", path: root) }
-        close(fd)
+        try SafeDirectory.makeTrusted(root, mode: directoryMode)
     }
 
     /// The components of `path` below the root, or nil when `path` is not strictly below it or contains
@@ -61,39 +55,13 @@ public struct SafeTree: Sendable {
         guard let components = relativeComponents(of: path) else {
             throw SystemError("write outside the trusted root \(root):", path: path, code: EXDEV)
         }
-        var fd = withPath(root) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard fd >= 0 else { throw SystemError("open the trusted root directory", path: root) }
-        var walked = root
-        for component in components.dropLast() {
-            walked += "/" + component
-            var next = withPath(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-            if next < 0 && errno == ENOENT {
-                if withPath(component, { mkdirat(fd, $0, directoryMode) }) != 0 && errno != EEXIST {
-                    let e = errno
-                    close(fd)
-                    throw SystemError("create directory", path: walked, code: e)
-                }
-                next = withPath(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-            }
-            if next < 0 && (errno == ELOOP || errno == ENOTDIR) {
-                // Something that is not a real directory stands where one belongs: move it aside.
-                if let moved = moveAside(dirfd: fd, name: component, displayPath: walked) { refused(moved) }
-                if withPath(component, { mkdirat(fd, $0, directoryMode) }) != 0 && errno != EEXIST {
-                    let e = errno
-                    close(fd)
-                    throw SystemError("create directory", path: walked, code: e)
-                }
-                next = withPath(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-            }
-            if next < 0 {
-                let e = errno
-                close(fd)
-                throw SystemError("open directory", path: walked, code: e)
-            }
-            close(fd)
-            fd = next
+        // Something that is not a real directory where one belongs is moved aside and replaced.
+        let directory = try SafeDirectory.open(base: root, components: components.dropLast(), missing: .create(directoryMode)) {
+            parent, name, display in
+            if let moved = moveAside(dirfd: parent, name: name, displayPath: display) { refused(moved) }
+            return true
         }
-        return (fd, components.last!)
+        return (directory!.take(), components.last!)
     }
 
     /// Opens `path` for appending, creating it, refusing anything but a regular file.

@@ -1,9 +1,9 @@
-import CLinuxShim
+import CSplitterSignals
 
 /// Signals the splitter reacts to, recorded by async-signal-safe C handlers and read by the main loop.
 ///
-/// The handlers live in CLinuxShim (`splitter_signals.c`) and are installed by a constructor before
-/// `main` runs, so a SIGTERM from a graceful restart that arrives while logsplit is still starting cannot
+/// The handlers live in CSplitterSignals (`splitter_signals.c`) and are installed by a constructor
+/// (CSplitterEarlySignals, linked by the logsplit executable alone) before `main` runs, so a SIGTERM from a graceful restart that arrives while logsplit is still starting cannot
 /// kill it. Handlers are installed without `SA_RESTART`: a blocking `read` on stdin returns `EINTR` and
 /// the loop looks at the flags at once. SIGTERM, SIGINT and SIGHUP start a drain (keep reading until EOF,
 /// bounded by the drain timeout, armed from the handler with `alarm`); SIGUSR1 asks for the counters;

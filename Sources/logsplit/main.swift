@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSplitterEarlySignals
 import LogSplitCore
 import LogSplitIO
 
@@ -7,6 +8,8 @@ import Glibc
 #endif
 
 /// Entry point: parse like cronolog (usage errors exit 1), then run the splitter on stdin.
+/// The signal handlers are already in place (CSplitterEarlySignals' constructor ran before main).
+precondition(splitter_early_signals_installed() == 1, "logsplit's early signal handlers were not installed")
 let diagnostics = StandardErrorDiagnostics()
 let arguments = Array(ProcessArguments.current.dropFirst())
 let command: LogSplitCommand

@@ -67,3 +67,43 @@ struct SplitterSignalEndToEndTests {
         #expect(logsplitStat("lines", in: splitter.stderrText) == 60)
     }
 }
+
+/// Installed as `cronolog` (the drop-in), logsplit gets its signal handlers as early as under its own name:
+/// they come from the executable's .preinit_array, not from a check of argv[0].
+@Suite(.serialized)
+struct SplitterEarlySignalTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aSigtermTenToTwentyMillisecondsAfterExecThroughACronologSymlinkLosesNothing() throws {
+        let dir = try TemporaryDirectory("logsplit-early-sigterm")
+        let cronolog = dir.join("cronolog")
+        try FileManager.default.createSymbolicLink(atPath: cronolog, withDestinationPath: Executables.logsplit)
+        var killed: [Int] = []
+        for attempt in 0..<12 {
+            let delay = 10_000 + attempt * 10_000 / 11  // 10 ms ... 20 ms
+            let logs = dir.join("logs\(attempt)")
+            let splitter = try PipedProcess(cronolog, ["\(logs)/out.%Y%m%d"])
+            usleep(UInt32(delay))
+            splitter.send(SIGTERM)
+            try? splitter.write(FaultLines.text(1...50))
+            try? splitter.closeInput()
+            let status = try splitter.waitForExit(timeout: 30)
+            if status != 0 {
+                killed.append(delay / 1000)
+                continue
+            }
+            #expect(try WrittenLogs(directory: logs).sequence { FaultLines.number($0) }.problems(expecting: 1...50) == nil)
+        }
+        #expect(killed.isEmpty, "logsplit named cronolog died from SIGTERM sent \(killed) ms after exec")
+    }
+
+    @Test func theHandlersAreInPlaceBeforeMainWhateverTheProgramIsCalled() throws {
+        let dir = try TemporaryDirectory("logsplit-early-name")
+        for name in ["cronolog", "logsplit", "x"] {
+            let link = dir.join(name)
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: Executables.logsplit)
+            // main checks that the .preinit_array hook ran and traps otherwise.
+            let result = try runProcess(link, ["--version"])
+            #expect(result.status == 0, "\(name): \(result.stderrText)")
+        }
+    }
+}

@@ -14,7 +14,7 @@ struct DirectoryBackend: BackendUnderTest {
     init(scratch: String) throws {
         root = scratch + "/archive"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
-        destination = DestinationFactory.make(.directory(path: root))
+        destination = try DestinationFactory.make(.directory(path: root))
     }
 
     func path(_ key: [String]) -> String { root + "/" + key.joined(separator: "/") }

@@ -19,10 +19,4 @@ const char *clinux_strptime(const char *s, const char *format, struct tm *tm);
    then can a line be longer than 4096 bytes, and the caller measures line lengths exactly. */
 size_t clinux_scan_lines(const unsigned char *bytes, size_t length, size_t *lines, int *gap_over_2k);
 
-/* logsplit's signals (splitter_signals.c): installed by a constructor in the logsplit executable. */
-void clinux_install_splitter_signals(unsigned int drain_seconds);
-void clinux_set_drain_seconds(unsigned int seconds);
-int clinux_terminate_requested(void);
-int clinux_take_stats_request(void);
-
 #endif
