@@ -125,7 +125,9 @@ public struct S3Destination: Destination {
     /// Writes, reads back and deletes small objects under `<prefix>.logdump-probe/` to learn what the server
     /// supports. Throws what `checkAvailable` would (credentials, bucket, network).
     public func probeChecksumSupport() throws(DestinationError) -> ProbeReport {
-        try client.probe()
+        // First what checkAvailable says: some servers (SeaweedFS) create a missing bucket on the first PUT.
+        try checkAvailable()
+        return try client.probe()
     }
 }
 

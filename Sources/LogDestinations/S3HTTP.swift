@@ -239,8 +239,9 @@ final class CurlTransfer {
     }
 
     func header(_ line: UnsafeRawBufferPointer) {
-        var text = String(decoding: line, as: UTF8.self)
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        var end = line.count
+        while end > 0 && (line[end - 1] == 10 || line[end - 1] == 13) { end -= 1 }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
         if text.hasPrefix("HTTP/") {
             headers = [:]  // a new response (after "100 Continue")
             return
