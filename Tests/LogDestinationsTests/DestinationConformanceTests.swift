@@ -21,11 +21,12 @@ protocol BackendUnderTest: Sendable {
 
 /// Every backend in the list must pass every rule of `Destination`. Directory today; S3 and rsync join here.
 enum Backends {
-    static let all: [String] = ["directory", "rsync"]
+    static let all: [String] = ["directory", "s3", "rsync"]
 
     static func make(_ name: String, scratch: String) throws -> any BackendUnderTest {
         switch name {
         case "directory": return try DirectoryBackend(scratch: scratch)
+        case "s3": return try S3Backend(scratch: scratch)
         case "rsync": return try RsyncBackend(scratch: scratch)
         default: throw POSIXError(.EINVAL)
         }
