@@ -97,7 +97,7 @@ public enum DestinationFactory {
     public static func make(_ settings: DestinationSettings) throws(DestinationError) -> any Destination {
         switch settings {
         case let .directory(path): DirectoryDestination(root: path)
-        case .s3: throw .misconfigured("type = \"s3\" is not built yet")
+        case let .s3(s3): try S3Destination.make(s3)
         case let .rsync(settings): try RsyncDestination(settings: settings)
         }
     }
