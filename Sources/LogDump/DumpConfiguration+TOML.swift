@@ -1,7 +1,6 @@
 import LogCompression
 import LogShipCore
 import LogSplitCore
-import TOMLKit
 
 extension DumpConfiguration {
     // MARK: - TOML
@@ -12,12 +11,9 @@ extension DumpConfiguration {
         var problems: [ConfigProblem] = []
         let root: TOMLTable
         do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            return (config, [ConfigProblem(key: "(file)",
-                message: "not valid TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")])
+            root = try TOMLReader.parse(text)
         } catch {
-            return (config, [ConfigProblem(key: "(file)", message: "not valid TOML: \(error)")])
+            return (config, [ConfigProblem(key: "(file)", message: "not valid TOML at \(error)")])
         }
         let known: [String: Set<String>] = [
             "general": ["host", "state_directory", "workers"],
@@ -40,7 +36,7 @@ extension DumpConfiguration {
                 problems.append(ConfigProblem(key: "\(section).\(key)", message: "unknown key (known: \(keys.sorted().joined(separator: ", ")))"))
             }
         }
-        func value(_ section: String, _ key: String) -> (any TOMLValueConvertible)? {
+        func value(_ section: String, _ key: String) -> TOMLValue? {
             root[section]?.table?[key]
         }
         func string(_ section: String, _ key: String, _ apply: (String) -> Void) {
