@@ -4,15 +4,14 @@
 /// Swift decodes invalid UTF-8 into U+FFFD, which would turn `/data/\xff` into a different path. Here, as in
 /// Python's "surrogateescape" (PEP 383), every byte that is not part of a valid UTF-8 sequence becomes one
 /// code point of the last Supplementary Private Use Area (U+10FF00 + byte), and `bytes(of:)` turns those
-/// back into the raw byte. Valid UTF-8 is kept as it is. A name that really contains one of those 256
-/// private code points is not representable; Linux file names from real systems never do.
+/// back into the raw byte. Valid UTF-8 is kept as it is, except the UTF-8 of those 256 private code points,
+/// whose bytes are escaped one by one: every byte string comes back exactly.
 public enum RawBytes {
     static let escapeBase: UInt32 = 0x10_FF00
 
     /// The string for `bytes`, with each invalid byte escaped.
     public static func string<Bytes: Collection>(decoding bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var scalars = String.UnicodeScalarView()
-        var decoder = UTF8()
         var pending: [UInt8] = []
         // Decode one code point at a time so that the bytes of an invalid sequence can be escaped one by one.
         var index = bytes.startIndex
@@ -27,7 +26,7 @@ public enum RawBytes {
                 end = bytes.index(after: end)
             }
             if length > 0, pending.count == length,
-               case let .scalarValue(scalar) = decodeOne(pending, &decoder) {
+               case let .scalarValue(scalar) = decodeOne(pending), !isEscape(scalar) {
                 scalars.append(scalar)
                 index = end
             } else {
@@ -38,7 +37,16 @@ public enum RawBytes {
         return String(scalars)
     }
 
-    private static func decodeOne(_ bytes: [UInt8], _ decoder: inout UTF8) -> UnicodeDecodingResult {
+    /// Valid UTF-8 of an escape code point is escaped byte by byte like invalid UTF-8: taken as it is, it
+    /// would come back as the byte it stands for (U+10FF2F as `/`), a different path (Fuzz/RawBytesFuzzer).
+    private static func isEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value >= escapeBase && scalar.value <= escapeBase + 0xFF
+    }
+
+    /// One code point from exactly `bytes`, with a fresh decoder: a decoder kept across calls would hand back a
+    /// byte it read ahead past an invalid sequence (found by Fuzz/RawBytesFuzzer).
+    private static func decodeOne(_ bytes: [UInt8]) -> UnicodeDecodingResult {
+        var decoder = UTF8()
         var iterator = bytes.makeIterator()
         let result = decoder.decode(&iterator)
         // A valid scalar must use every byte (the length table and the decoder agree on well-formed input).

@@ -28,7 +28,8 @@ extension Template {
         guard bytes.count <= 4096 else { return nil }
         var fields = ParsedFields()
         var foundSite: String? = site
-        guard FileNameToken.match(tokens[...], bytes[...], &fields, &foundSite) else { return nil }
+        var failed = Set<Int>()
+        guard FileNameToken.match(tokens[...], bytes[...], &fields, &foundSite, &failed) else { return nil }
 
         let unit = inferredPeriodicity
         let period = RotationPeriod(unit: unit, multiple: 1, weeksStartOnMonday: weeksStartOnMonday)
@@ -194,17 +195,32 @@ enum FileNameToken {
     }
 
     /// Backtracking match of the whole name; fills `fields` (and `site` when the template's site is open).
+    ///
+    /// Whether the tokens from an index match the name from an offset does not depend on the fields read so
+    /// far, so each (token index, name offset) pair that failed is remembered in `failed` and never tried
+    /// again: the work is bounded by tokens × length × the widest token, whatever the template and the name
+    /// (without it, several unparsed conversions made it exponential: Fuzz/TemplateFuzzer).
     static func match(_ tokens: ArraySlice<FileNameToken>, _ name: ArraySlice<UInt8>,
-                      _ fields: inout ParsedFields, _ site: inout String?) -> Bool {
+                      _ fields: inout ParsedFields, _ site: inout String?, _ failed: inout Set<Int>) -> Bool {
+        let state = tokens.startIndex &* 65_536 &+ name.startIndex
+        guard !failed.contains(state) else { return false }
+        if matchHere(tokens, name, &fields, &site, &failed) { return true }
+        failed.insert(state)
+        return false
+    }
+
+    private static func matchHere(_ tokens: ArraySlice<FileNameToken>, _ name: ArraySlice<UInt8>,
+                                  _ fields: inout ParsedFields, _ site: inout String?, _ failed: inout Set<Int>) -> Bool {
         guard let token = tokens.first else { return name.isEmpty }
         let rest = tokens.dropFirst()
         switch token {
         case let .literal(b):
             guard name.first == b else { return false }
-            return match(rest, name.dropFirst(), &fields, &site)
+            return match(rest, name.dropFirst(), &fields, &site, &failed)
         case let .number(kind, width, flexible, spacePadded):
             var lengths: [Int] = flexible ? Array((1...width).reversed()) : [width]
-            if kind == "s" { lengths = Array((1...min(width, name.count)).reversed()) }
+            // `%s` takes 1 to 20 digits; a name that ends where they should start has none (Fuzz/TemplateFuzzer).
+            if kind == "s" { lengths = name.isEmpty ? [] : Array((1...min(width, name.count)).reversed()) }
             for length in lengths where length <= name.count {
                 let piece = name.prefix(length)
                 var value = 0
@@ -223,7 +239,7 @@ enum FileNameToken {
                 guard ok && sawDigit else { continue }
                 var trial = fields
                 store(kind, value, &trial)
-                if match(rest, name.dropFirst(length), &trial, &site) {
+                if match(rest, name.dropFirst(length), &trial, &site, &failed) {
                     fields = trial
                     return true
                 }
@@ -238,7 +254,7 @@ enum FileNameToken {
                 var trial = fields
                 if kind == "b" { trial.month = index + 1 }
                 if kind == "p" { trial.pm = index == 1 }
-                if match(rest, name.dropFirst(w.count), &trial, &site) {
+                if match(rest, name.dropFirst(w.count), &trial, &site, &failed) {
                     fields = trial
                     return true
                 }
@@ -256,7 +272,7 @@ enum FileNameToken {
             for n in stride(from: length, through: 1, by: -1) {
                 var trial = fields
                 var trialSite: String? = String(decoding: name.prefix(n), as: UTF8.self)
-                if match(rest, name.dropFirst(n), &trial, &trialSite) {
+                if match(rest, name.dropFirst(n), &trial, &trialSite, &failed) {
                     fields = trial
                     site = trialSite
                     return true
@@ -267,7 +283,7 @@ enum FileNameToken {
             let length = name.prefix(while: { $0 != UInt8(ascii: "/") }).count
             for n in stride(from: length, through: 0, by: -1) {
                 var trial = fields
-                if match(rest, name.dropFirst(n), &trial, &site) {
+                if match(rest, name.dropFirst(n), &trial, &site, &failed) {
                     fields = trial
                     return true
                 }
