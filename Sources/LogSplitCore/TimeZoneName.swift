@@ -31,7 +31,7 @@ public enum TimeZoneName {
 
     /// A regular file that starts with the TZif magic.
     static func isZoneFile(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        let fd = RawBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var info = stat()

@@ -149,12 +149,10 @@ struct LogSplitCommand: ParsableCommand {
         if let timeZone {
             guard !timeZone.isEmpty else { throw UsageError("-z needs a time zone name such as UTC or Europe/Berlin") }
             config.zone = CivilTimeZone(identifier: timeZone)
-            // glibc silently treats an unknown zone name as UTC; a POSIX rule ("CET-1CEST,M3.5.0") has digits.
-            let name = timeZone.hasPrefix(":") ? String(timeZone.dropFirst()) : timeZone
-            let isRule = name.contains(where: { $0.isNumber })
-            let file = name.hasPrefix("/") ? name : "/usr/share/zoneinfo/" + name
-            if !isRule && RawBytes.withCString(file, { access($0, R_OK) }) != 0 {
-                warnings.append("unknown time zone '\(timeZone)' (no \(file)): glibc will use UTC; install tzdata or check the spelling")
+            // glibc silently treats an unknown zone name as UTC. cronolog accepts anything, so this warns; logdump,
+            // which removes files by these boundaries, refuses the same names (TimeZoneName is the one rule).
+            if let problem = TimeZoneName.problem(timeZone) {
+                warnings.append(problem)
             }
         }
         if let startTime {
