@@ -92,7 +92,7 @@ import Glibc
         while (killsMidRun < 50 || steps.contains(where: { seenAfterKill[$0, default: 0] == 0 }))
             && iterations < 200 && DumpRsyncClock.now() - started < 75 {
             iterations += 1
-            if iterations % 5 == 0 { try addFiles(2) }
+            if iterations % 3 == 0 { try addFiles(2) }  // new files keep kills landing in compression
             let process = try startProcess(Executables.logdumpFaults, ["run", "--config", world.configPath],
                                            environment: ["LOGDUMP_TEST_STEP_DELAY_MS": "15"])
             usleep(UInt32.random(in: 20_000...450_000, using: &generator))

@@ -171,6 +171,40 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         }
     }
 
+    /// A host that takes the connection and never speaks (a hung sshd, a firewall's tarpit): unavailable after
+    /// connect_timeout, not a hang.
+    @Test(.timeLimit(.minutes(1)))
+    func aHostThatNeverAnswersIsUnavailableAfterTheConnectTimeout() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0 && listen(listener, 8) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        let silentPort = Int(UInt16(bigEndian: address.sin_port))
+        var settings = server.settings(path: scratch.path, controlDirectory: scratch.path + "/state", port: silentPort)
+        settings.connectTimeoutSeconds = 2
+        let destination = try DestinationFactory.make(.rsync(settings))
+        let started = RsyncRunner.monotonicSeconds()
+        #expect {
+            try destination.checkAvailable()
+        } throws: { error in
+            guard case let .unavailable(message) = error as? DestinationError else { return false }
+            return message.contains("cannot reach") && message.contains("timed out") && message.contains(":\(silentPort)")
+        }
+        #expect(RsyncRunner.monotonicSeconds() - started < 15)
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aMissingOrReadOnlyRemotePathIsUnavailableAndNeverCreated() throws {
         let scratch = try TemporaryDirectory()
