@@ -64,6 +64,55 @@ import Glibc
         #expect(try server.acceptedConnections() == 0)
     }
 
+    /// The central host's disk fills mid-run: the run fails (exit 2) with the reason, nothing unverified is
+    /// removed, no temporary stays at the far side; with space again the next run ships the rest exactly once.
+    @Test(.timeLimit(.minutes(2)))
+    func aFullCentralDiskKeepsTheOriginalsAndTheNextRunShipsTheRest() throws {
+        let server = try DumpRsyncServer()
+        let world = try DumpWorld()
+        let mounted = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", world.destination])
+        guard mounted.status == 0 else {
+            Issue.record("cannot mount a small tmpfs as the central host's full disk (needs root/CAP_SYS_ADMIN): \(mounted.stderrText)")
+            return
+        }
+        defer { _ = try? runProcess("/bin/umount", ["-l", world.destination]) }
+        try server.configure(world)
+        let expected = try DumpFaultTests.noisyLines(world, files: 10, lines: 1500)
+        let full = try world.logdump(["run"])
+        #expect(full.status == 2, "\(full.stderrText)")
+        #expect(full.stderrText.contains("is full") && full.stderrText.contains("No space left on device"), "\(full.stderrText)")
+        let left = try DumpFaultTests.linesLeftInSources(world)
+        #expect(!left.isEmpty)
+        #expect(expected.subtracting(left).subtracting(try world.shippedLines().keys).isEmpty, "lines lost")
+        #expect(try world.leftoverTemporaries().isEmpty, "a failed put must not leave its temporary at the far side")
+
+        #expect(try runProcess("/bin/mount", ["-o", "remount,size=64m", world.destination]).status == 0)
+        let clean = try world.logdump(["run"])
+        #expect(clean.status == 0, "\(clean.stderrText)")
+        try world.expectEveryLineExactlyOnce(expected)
+        #expect(try world.allFiles(world.sources).isEmpty)
+        #expect(try world.leftoverTemporaries().isEmpty)
+    }
+
+    /// A copy damaged right after writing (through the destination itself) fails the far side's sha256sum:
+    /// the original stays; the next run rewrites the copy and only then removes it.
+    @Test(.timeLimit(.minutes(1)))
+    func aCopyCorruptedAtTheCentralHostIsNotTrusted() throws {
+        let server = try DumpRsyncServer()
+        let world = try DumpWorld(format: "gzip")
+        try server.configure(world)
+        let expected = try DumpFaultTests.noisyLines(world, files: 2, lines: 200)
+        let corrupted = try world.logdump(["run"], environment: ["LOGDUMP_TEST_CORRUPT_DESTINATION": "1"])
+        #expect(corrupted.status == 2)
+        #expect(corrupted.stderrText.contains("verification failed"), "\(corrupted.stderrText)")
+        #expect(try DumpFaultTests.linesLeftInSources(world) == expected, "no original may go while its copy is bad")
+        let clean = try world.logdump(["run"])
+        #expect(clean.status == 0, "\(clean.stderrText)")
+        #expect(clean.stderrText.contains("corrupted at the destination?"), "\(clean.stderrText)")
+        try world.expectEveryLineExactlyOnce(expected)
+        #expect(try world.leftoverTemporaries().isEmpty)
+    }
+
     /// kill -9 at random moments (at least 50 landing mid-run), then a clean run: every line exactly once at the
     /// far side, no temporaries, nothing removed unverified, every file under exactly one key.
     @Test(.timeLimit(.minutes(3)))
