@@ -24,8 +24,13 @@ public struct RsyncDestination: Destination {
     let session: RsyncSession
 
     public init(settings: RsyncSettings) throws(DestinationError) {
+        try self.init(settings: settings, fsyncUsable: true)
+    }
+
+    /// `fsyncUsable: false` behaves as with an rsync older than 3.2.4 on either side (tests).
+    init(settings: RsyncSettings, fsyncUsable: Bool) throws(DestinationError) {
         self.settings = settings
-        session = try RsyncSession(settings: settings)
+        session = try RsyncSession(settings: settings, fsyncUsable: fsyncUsable)
     }
 
     public var description: String {
@@ -167,8 +172,12 @@ final class RsyncSession: Sendable {
     /// Short remote commands: the connection, plus generous time for a busy host.
     var commandTimeout: Int { settings.connectTimeoutSeconds + 120 }
 
-    init(settings: RsyncSettings) throws(DestinationError) {
+    /// False: never `--fsync` (tests of the path for an rsync older than 3.2.4).
+    let fsyncUsable: Bool
+
+    init(settings: RsyncSettings, fsyncUsable: Bool = true) throws(DestinationError) {
         self.settings = settings
+        self.fsyncUsable = fsyncUsable
         guard let ssh = RsyncRunner.find("ssh") else {
             throw .misconfigured("ssh is not installed here: apt-get install -y openssh-client")
         }
@@ -238,7 +247,7 @@ final class RsyncSession: Sendable {
         }
         let local = try? RsyncRunner.run(rsync, ["--version"], timeoutSeconds: 30)
         let localVersion = local.flatMap { Self.rsyncVersion($0.stdoutText) } ?? [0]
-        let fsync = Self.atLeast(remoteVersion, [3, 2, 4]) && Self.atLeast(localVersion, [3, 2, 4])
+        let fsync = fsyncUsable && Self.atLeast(remoteVersion, [3, 2, 4]) && Self.atLeast(localVersion, [3, 2, 4])
         return RemoteFacts(fsync: fsync)
     }
 

@@ -395,6 +395,38 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         #expect(try server.acceptedConnections() == 1)
     }
 
+    /// With an rsync older than 3.2.4 on either side there is no --fsync: the temporary is synced on the far
+    /// side before it is linked, and puts, replaces and verifies work the same.
+    @Test(.timeLimit(.minutes(1)))
+    func withoutRsyncFsyncTheTemporaryIsSyncedBeforeLinking() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let root = scratch.path + "/central"
+        try server.makeRemoteRoot(root)
+        let destination = try RsyncDestination(settings: server.settings(path: root, controlDirectory: scratch.path + "/state"),
+                                               fsyncUsable: false)
+        #expect(try destination.session.facts(refresh: true).fsync == false)
+        let a = try rsyncTestObject(in: scratch.path, name: "a", size: 10_000)
+        let b = try rsyncTestObject(in: scratch.path, name: "b", size: 12_000)
+        try destination.put(a, key: Self.key, replace: false)
+        #expect(try destination.verify(key: Self.key, expected: a) == .matches)
+        #expect(throws: DestinationError.self) { try destination.put(b, key: Self.key, replace: false) }
+        try destination.put(b, key: Self.key, replace: true)
+        #expect(try destination.verify(key: Self.key, expected: b) == .matches)
+        #expect(everythingUnder(root).filter { $0.hasSuffix(".logdump-tmp") }.isEmpty)
+        let normal = try RsyncDestination(settings: server.settings(path: root, controlDirectory: scratch.path + "/state2"))
+        #expect(try normal.session.facts(refresh: true).fsync == true, "rsync 3.2.4 or later on both sides has --fsync")
+    }
+
+    @Test func rsyncVersionsAreRead() {
+        #expect(RsyncSession.rsyncVersion("rsync  version 3.2.7  protocol version 31\nCopyright") == [3, 2, 7])
+        #expect(RsyncSession.rsyncVersion("rsync  version v3.2.3  protocol version 31") == [3, 2, 3])
+        #expect(RsyncSession.rsyncVersion("rsync  version 3.5.0  protocol version 32") == [3, 5, 0])
+        #expect(RsyncSession.rsyncVersion("sh: rsync: not found") == nil)
+        #expect(RsyncSession.atLeast([3, 2, 4], [3, 2, 4]) && RsyncSession.atLeast([3, 5], [3, 2, 4]))
+        #expect(!RsyncSession.atLeast([3, 2, 3], [3, 2, 4]) && !RsyncSession.atLeast([2, 6, 9], [3, 2, 4]))
+    }
+
     /// A put cut off between linking the name and removing the temporary leaves the temporary as a second
     /// name of the copy: the verify that finds the copy complete removes it.
     @Test(.timeLimit(.minutes(1)))
