@@ -34,6 +34,7 @@ _sshd_rsync_need() {
 # The test account: a system account with a home (so sessions start without complaint) and a POSIX shell.
 # With UsePAM no, sshd refuses a locked account ('!' in shadow): '*' means no password but not locked.
 _sshd_rsync_account() {
+  mkdir -p /run/lock || return 1
   (
     flock 9
     if ! id "$SSHD_RSYNC_USER" >/dev/null 2>&1; then
