@@ -263,6 +263,8 @@ final class S3Client: Sendable {
             return .misconfigured("\(where_): the bucket \(settings.bucket) does not exist (\(detail))")
         case (_, "ExpiredToken"), (_, "InvalidToken"), (_, "TokenRefreshRequired"):
             return .misconfigured("\(where_): the session token for access key id \(id) is not valid (\(detail))")
+        case (_, "PermanentRedirect"), (_, "AuthorizationHeaderMalformed"), (301, _), (307, _):
+            return .misconfigured("\(where_): the bucket \(settings.bucket) is not served at this endpoint or region \(settings.region) (\(detail))")
         case (_, "RequestTimeTooSkewed"):
             return .misconfigured("\(where_): this machine's clock is too far from the server's (\(detail))")
         case (401, _), (403, _):
