@@ -7,8 +7,8 @@
 # start: runs `weed mini` with data, config, log and pid under DIR (emptied first) and ports N..N+5 on
 # 127.0.0.1 (S3 http N, S3 https N+1 with --tls, master N+2, volume N+3, filer N+4, admin N+5; each also
 # takes port+10000 for gRPC). With --tls it makes a throw-away CA and a server certificate for 127.0.0.1 and
-# localhost with openssl (DIR/tls/ca.pem). With --owner-pid, a watchdog stops the server when that process
-# is gone (tests never leave a server behind). Prints KEY=VALUE lines once a signed request succeeds:
+# localhost with openssl (DIR/tls/ca.pem). With --owner-pid, a watchdog stops the server and removes DIR when
+# that process is gone (tests never leave a server or its data behind). Prints KEY=VALUE lines once a signed request succeeds:
 # S3_ENDPOINT, S3_HTTPS_ENDPOINT, S3_CA_FILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, WEED_PID.
 # Exit status: 0 ready, 1 failed to start (log tail on stderr), 2 usage, 3 weed not installed, 4 port taken.
 #
@@ -98,10 +98,12 @@ JSON
   pid=$!
   echo "$pid" > "$dir/weed.pid"
   if [ -n "$owner" ]; then
-    # Stops the server when the owner (the test process) is gone, whatever way it ended.
+    # Stops the server when the owner (the test process) is gone, whatever way it ended, and removes DIR.
     setsid bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done
-                    kill -TERM "$2" 2>/dev/null; sleep 3; kill -KILL "$2" 2>/dev/null; exit 0' \
-      watchdog "$owner" "$pid" >/dev/null 2>&1 </dev/null &
+                    kill -TERM "$2" 2>/dev/null
+                    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do kill -0 "$2" 2>/dev/null || break; sleep 0.2; done
+                    kill -KILL "$2" 2>/dev/null; sleep 0.2; rm -rf "$3"; exit 0' \
+      watchdog "$owner" "$pid" "$dir" >/dev/null 2>&1 </dev/null &
   fi
   local endpoint="http://127.0.0.1:$base"
   for i in $(seq 1 300); do
