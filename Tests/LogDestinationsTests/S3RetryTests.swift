@@ -160,4 +160,31 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         #expect(server.requests == 2)
         #expect(sleeps.values.isEmpty)
     }
+
+    /// `verify` trusts the server's SHA-256 from one HEAD; it downloads only when the server has no checksum.
+    @Test func verifyAsksForTheChecksumAndDownloadsOnlyWithoutOne() throws {
+        let scratch = try TemporaryDirectory()
+        let object = try DestinationConformanceTests.object("payload\n", in: scratch.path, name: "a")
+        let digest = Base64.encode(SigV4Signer.bytes(hex: object.sha256)!)
+        func head(_ extra: String) -> String { "HTTP/1.1 200 OK\r\nContent-Length: \(object.size)\r\n\(extra)Connection: close\r\n\r\n" }
+        let sleeps = SleepLog()
+
+        let same = try ScriptedHTTPServer([head("x-amz-checksum-sha256: \(digest)\r\n")])
+        #expect(try Self.destination(same, maxAttempts: 1, sleeps: sleeps).verify(key: ["k.zst"], expected: object) == .matches)
+        #expect(same.requests == 1)
+
+        var other = SigV4Signer.bytes(hex: object.sha256)!
+        other[0] ^= 1
+        let differs = try ScriptedHTTPServer([head("x-amz-checksum-sha256: \(Base64.encode(other))\r\n")])
+        let seen = try Self.destination(differs, maxAttempts: 1, sleeps: sleeps).verify(key: ["k.zst"], expected: object)
+        #expect(seen == .differs("size \(object.size) sha256 \(SigV4Signer.hex(other))"))
+        #expect(differs.requests == 1)
+
+        let none = try ScriptedHTTPServer([head(""), ScriptedHTTPServer.answer(200, "OK", body: "payload\n")])
+        #expect(try Self.destination(none, maxAttempts: 1, sleeps: sleeps).verify(key: ["k.zst"], expected: object) == .matches)
+        #expect(none.requests == 2)
+
+        let missing = try ScriptedHTTPServer(["HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"])
+        #expect(try Self.destination(missing, maxAttempts: 1, sleeps: sleeps).verify(key: ["k.zst"], expected: object) == .missing)
+    }
 }
