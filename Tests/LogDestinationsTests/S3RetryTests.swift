@@ -16,8 +16,11 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     private var answers: [String]
     private var served = 0
     private var held: [Int32] = []
+    private var heads: [String] = []
 
     var requests: Int { lock.withLock { served } }
+    /// The request lines and headers received, in order.
+    var requestHeads: [String] { lock.withLock { heads } }
 
     init(_ answers: [String]) throws {
         self.answers = answers
@@ -73,8 +76,10 @@ final class ScriptedHTTPServer: @unchecked Sendable {
                     expected = end.upperBound + length
                 }
             }
+            let head = request.firstRange(of: Array("\r\n\r\n".utf8)).map { String(decoding: request[..<$0.lowerBound], as: UTF8.self) } ?? ""
             let answer: String = lock.withLock {
                 served += 1
+                heads.append(head)
                 return answers.count > 1 ? answers.removeFirst() : answers[0]
             }
             if answer.isEmpty {
@@ -186,5 +191,19 @@ final class ScriptedHTTPServer: @unchecked Sendable {
 
         let missing = try ScriptedHTTPServer(["HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"])
         #expect(try Self.destination(missing, maxAttempts: 1, sleeps: sleeps).verify(key: ["k.zst"], expected: object) == .missing)
+    }
+
+    /// A session token goes in a signed x-amz-security-token header; the secret never goes on the wire.
+    @Test func aSessionTokenIsSignedAndTheSecretNeverSent() throws {
+        let server = try ScriptedHTTPServer([ScriptedHTTPServer.error(404, "Not Found", code: "NoSuchKey")])
+        let destination = try S3Destination(
+            settings: S3Settings(endpoint: "http://127.0.0.1:\(server.port)", bucket: "scripted", maxAttempts: 1),
+            credentials: SigV4Credentials(accessKeyId: "ASIATEMP", secretAccessKey: "temporary-secret-000000000000", sessionToken: "the-token"))
+        try destination.checkAvailable()
+        let head = try #require(server.requestHeads.first)
+        #expect(head.hasPrefix("GET /scripted/.logdump-probe/availability-check HTTP/1.1\r\n"), "\(head)")
+        #expect(head.lowercased().contains("\r\nx-amz-security-token: the-token"), "\(head)")
+        #expect(head.contains("Credential=ASIATEMP/") && head.contains("x-amz-security-token"), "\(head)")
+        #expect(!head.contains("temporary-secret"))
     }
 }
