@@ -15,60 +15,35 @@ public enum BatchCompressor {
         let cores = DumpConfiguration.coreCount()
         let workerCount = min(workers > 0 ? workers : cores, files.count)
         let perFileThreads = threads > 0 ? threads : max(1, cores / workerCount)
-        let next = Mutex<Int>(0)
         let failures = Mutex<[String]>([])
-        let work: @Sendable () -> Void = {
-            // One compressor per thread, reused file after file.
-            let settings = FileCompressor(format: format, level: level, threads: perFileThreads)
-            let reusable = try? settings.makeCompressor()
-            while true {
-                let index: Int = next.withLock { i in
-                    defer { i += 1 }
-                    return i
+        let settings = FileCompressor(format: format, level: level, threads: perFileThreads)
+        // One compressor per thread, reused file after file.
+        WorkerPool.run(count: files.count, workers: workerCount, makeState: { try? settings.makeCompressor() }) { reusable, index in
+            let path = files[index]
+            // The output appears complete or not at all: written under a temporary name, renamed at the end.
+            let output = path + "." + format.fileExtension
+            let temporary = output + ".logdump-tmp"
+            do {
+                // O_NONBLOCK: a fifo must not hang the batch; it is refused below like any non-regular file.
+                let fd = RawBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+                guard fd >= 0 else { throw SystemError("open", path: path, code: errno) }
+                defer { close(fd) }
+                var info = stat()
+                guard fstat(fd, &info) == 0 else { throw SystemError("stat", path: path, code: errno) }
+                guard FileKind(info) == .regular else {
+                    throw CompressionError("a \(FileKind(info)), not a regular file: only regular files are compressed")
                 }
-                guard index < files.count else { return }
-                let path = files[index]
-                // The output appears complete or not at all: written under a temporary name, renamed at the end.
-                let output = path + "." + format.fileExtension
-                let temporary = output + ".logdump-tmp"
-                do {
-                    // O_NONBLOCK: a fifo must not hang the batch; it is refused below like any non-regular file.
-                    let fd = RawBytes.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
-                    guard fd >= 0 else { throw SystemError("open", path: path, code: errno) }
-                    defer { close(fd) }
-                    var info = stat()
-                    guard fstat(fd, &info) == 0 else { throw SystemError("stat", path: path, code: errno) }
-                    guard FileKind(info) == .regular else {
-                        throw CompressionError("a \(FileKind(info)), not a regular file: only regular files are compressed")
-                    }
-                    let result = try settings.compress(sourceFD: fd, sourcePath: path, offset: 0, length: Int(info.st_size),
-                                                       outputPath: temporary, using: reusable, checksum: verify)
-                    if verify { _ = try FileCompressor.verify(path: temporary, format: format, expected: result.source) }
-                    guard RawBytes.withCString(temporary, { from in RawBytes.withCString(output) { rename(from, $0) } }) == 0 else {
-                        throw SystemError("rename to \(output)", path: temporary, code: errno)
-                    }
-                } catch {
-                    _ = RawBytes.withCString(temporary) { unlink($0) }
-                    failures.withLock { $0.append("\(path): \(error)") }
+                let result = try settings.compress(sourceFD: fd, sourcePath: path, offset: 0, length: Int(info.st_size),
+                                                   outputPath: temporary, using: reusable, checksum: verify)
+                if verify { _ = try FileCompressor.verify(path: temporary, format: format, expected: result.source) }
+                guard RawBytes.withCString(temporary, { from in RawBytes.withCString(output) { rename(from, $0) } }) == 0 else {
+                    throw SystemError("rename to \(output)", path: temporary, code: errno)
                 }
+            } catch {
+                _ = RawBytes.withCString(temporary) { unlink($0) }
+                failures.withLock { $0.append("\(path): \(error)") }
             }
         }
-        var threadsStarted: [pthread_t] = []
-        final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-        for _ in 1..<max(1, workerCount) {
-            let box = Unmanaged.passRetained(Box(work))
-            var thread = pthread_t()
-            if pthread_create(&thread, nil, { raw in
-                Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-                return nil
-            }, box.toOpaque()) == 0 {
-                threadsStarted.append(thread)
-            } else {
-                box.release()
-            }
-        }
-        work()
-        for t in threadsStarted { pthread_join(t, nil) }
         return failures.withLock { $0 }
     }
 }

@@ -128,6 +128,9 @@ enum FileNameToken {
     /// Anything up to the next `/` (conversions we do not parse; rendering verifies them).
     case any
 
+    /// The most bytes an unparsed conversion may stand for in a name.
+    static let unparsedConversionWidth = 64
+
     static let months = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
                          "october", "november", "december"]
     static let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
@@ -280,7 +283,9 @@ enum FileNameToken {
             }
             return false
         case .any:
-            let length = name.prefix(while: { $0 != UInt8(ascii: "/") }).count
+            // A conversion the parser does not read renders at most a few dozen bytes (%Z, %z, %+, %c...);
+            // rendering verifies the match anyway. The bound keeps matching linear in the name's length.
+            let length = min(Self.unparsedConversionWidth, name.prefix(while: { $0 != UInt8(ascii: "/") }).count)
             for n in stride(from: length, through: 0, by: -1) {
                 var trial = fields
                 if match(rest, name.dropFirst(n), &trial, &site, &failed) {

@@ -21,10 +21,19 @@ enum Executables {
         return dir
     }
 
-    static var logsplit: String { buildDirectory.appendingPathComponent("logsplit").path }
-    static var logdump: String { buildDirectory.appendingPathComponent("logdump").path }
+    static var logsplit: String { built("logsplit") }
+    static var logdump: String { built("logdump") }
     /// logdump with the tests' fault hooks (`LOGDUMP_TEST_STEP_DELAY_MS`, `LOGDUMP_TEST_CORRUPT_DESTINATION`).
-    static var logdumpFaults: String { buildDirectory.appendingPathComponent("logdump-faults").path }
+    static var logdumpFaults: String { built("logdump-faults") }
+
+    /// A product of this package; the tests do not depend on the executable targets (that would link their
+    /// modules into the test runner), so `make test` builds them first with `swift build --build-tests`.
+    static func built(_ name: String) -> String {
+        let path = buildDirectory.appendingPathComponent(name).path
+        precondition(FileManager.default.isExecutableFile(atPath: path),
+                     "\(path) is not built: run `swift build --build-tests` before `swift test` (make test does)")
+        return path
+    }
 
     /// The path of a program the tests need from the system, or a failure that names the Debian package.
     static func system(_ name: String, package: String) throws -> String {
