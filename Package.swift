@@ -67,7 +67,7 @@ let package = Package(
         // logdump's command line (argument parsing, exit codes), shared by the binary and the tests' fault binary.
         .target(
             name: "LogDumpCLI",
-            dependencies: ["LogDump", "LogShipCore", "LogCompression", "LogSplitCore",
+            dependencies: ["LogDump", "LogDestinations", "LogShipCore", "LogCompression", "LogSplitCore",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LogCompression
+import LogDestinations
 import LogDump
 import LogShipCore
 
@@ -79,10 +80,35 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let (configuration, loaded) = options.load()
-        let problems = loaded.isEmpty ? configuration.environmentProblems() : loaded
+        var problems = loaded.isEmpty ? configuration.environmentProblems() : loaded
+        var notes: [String] = []
+        if problems.isEmpty, case let .s3(settings) = configuration.destinationSettings {
+            // Ask the server what it supports (small objects under .logdump-probe/, deleted again).
+            do {
+                let report = try S3Destination.make(settings).probeChecksumSupport()
+                notes.append("s3 server: \(report)")
+                if !report.conditionalWrites {
+                    problems.append(ConfigProblem(key: "destination.endpoint", message:
+                        "the server overwrites on PUT with If-None-Match: * (no create-only writes): a key could be replaced"))
+                }
+                if settings.verify == .checksum && report.recommendedVerify == .download {
+                    problems.append(ConfigProblem(key: "destination.verify", message:
+                        "the server returns no SHA-256 checksum on HEAD: set verify = \"download\""))
+                }
+            } catch {
+                problems.append(ConfigProblem(key: "destination.endpoint", message: error.description))
+            }
+        }
         if problems.isEmpty {
+            let destination: String
+            switch configuration.destinationSettings {
+            case let .directory(path): destination = path
+            case let .s3(s3): destination = "s3 bucket \(s3.bucket) at \(s3.endpoint)"
+            case let .rsync(rsync): destination = "rsync \(rsync.user.map { $0 + "@" } ?? "")\(rsync.host):\(rsync.path)"
+            }
             printOut("configuration OK: roots \(configuration.roots.joined(separator: ", ")), template \(configuration.template), "
-                + "\(configuration.format) level \(configuration.effectiveLevel), destination \(configuration.destinationPath)\n")
+                + "\(configuration.format) level \(configuration.effectiveLevel), destination \(destination)\n")
+            for note in notes { printOut(note + "\n") }
             return
         }
         let log = DumpLog.logger()
