@@ -1,7 +1,7 @@
 # logsplit: common tasks. `make demo` and `make test` work on a fresh Debian machine with Swift installed.
 SWIFT ?= swift
 
-.PHONY: deps build release test demo bench bench-compress clean
+.PHONY: deps build release test fuzz demo bench bench-compress clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -15,10 +15,16 @@ release: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product logdump
 	@echo "binaries: $$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/{logsplit,logdump}"
 
-# Builds everything, then runs every test (unit and end-to-end with real cronolog, Apache httpd, ...).
+# Builds everything, runs each fuzz target over its corpus for a bounded time, then every test (unit and
+# end-to-end with real cronolog, Apache httpd, sshd+rsync, SeaweedFS S3, ...). Swift Testing's summary is last.
 test: deps
 	$(SWIFT) build --build-tests
+	bash scripts/fuzz.sh
 	$(SWIFT) test --skip-build
+
+# The libFuzzer targets of Fuzz/ for a bounded time (FUZZ_SECONDS per target); see Fuzz/README.md.
+fuzz: deps
+	bash scripts/fuzz.sh
 
 # Apache-style traffic through logsplit, logdump shipping the closed hours to a local directory, tree printed.
 demo: deps
