@@ -11,6 +11,7 @@
 #   scripts/bench-ship.sh             # ~500 MB in 24 hourly files, 3 rounds, 20 hosts x 24 x 1 MB
 #   scripts/bench-ship.sh --quick     # ~100 MB, 2 rounds
 #   options: --bytes N (e.g. 1G) --rounds N --hosts N --host-bytes N (per host, default 24M)
+#            --workers N (logdump's general.workers, default 0 = core count, as shipped)
 #            --logdump PATH (skip the release build) --data DIR (default bench-data/ship)
 #
 # Method. What is timed (wall = /usr/bin/time %e; CPU = %U + %S of the whole process tree on this side:
@@ -46,6 +47,7 @@ bytes=500M
 rounds=3
 hosts=20
 host_bytes=24M
+workers=0
 logdump=""
 data_dir="$repo/bench-data/ship"
 
@@ -56,9 +58,10 @@ while [ $# -gt 0 ]; do
         --rounds) rounds=$2; shift ;;
         --hosts) hosts=$2; shift ;;
         --host-bytes) host_bytes=$2; shift ;;
+        --workers) workers=$2; shift ;;
         --logdump) logdump=$2; shift ;;
         --data) data_dir=$2; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -192,7 +195,7 @@ sub() { if [ "$1" = nan ] || [ "$2" = nan ]; then echo nan; else echo "$1 - $2" 
 
 start_load=$(load)
 cat >"$results" <<EOF
-# bench-ship $stamp: input $input_bytes bytes in 24 files ($bytes), $rounds rounds, $hosts hosts x $host_bytes
+# bench-ship $stamp: input $input_bytes bytes in 24 files ($bytes), $rounds rounds, $hosts hosts x $host_bytes, logdump workers = $workers
 # logdump $logdump (commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')), $(zstd --version | head -1), $(aws --version 2>&1), $(rsync --version | head -1)
 # cores $(nproc); load average at start $start_load; AWS_REQUEST_CHECKSUM_CALCULATION=${AWS_REQUEST_CHECKSUM_CALCULATION:-<unset: when_supported>}
 dest	round	tool	position	wall_s	user_s	sys_s	maxrss_kb	server_cpu_s	in_bytes	out_bytes	exit	load1
@@ -210,7 +213,7 @@ restore() {
 write_conf() { # FILE STATE TYPE ROUND_TAG [HOST] [SRCROOT] [PREFIX]
     local conf=$1 state=$2 type=$3 tag=$4 host=${5:-bench} root=${6:-$run/src} prefix=${7:-logdump/$4/}
     {
-        printf '[general]\nhost = "%s"\nstate_directory = "%s"\nworkers = 0\n' "$host" "$state"
+        printf '[general]\nhost = "%s"\nstate_directory = "%s"\nworkers = %s\n' "$host" "$state" "$workers"
         printf '[sources]\nroots = ["%s/{container}/weblogs/{site}"]\ntemplate = "access_log.%%Y%%m%%d%%H"\n' "$root"
         printf 'time_zone = "UTC"\ngrace = "0"\nquiet = "0"\n'
         printf '[compression]\nformat = "zstd"\nlevel = 3\n'
@@ -421,7 +424,7 @@ end_load=$(load)
 echo
 echo "## bench-ship $stamp"
 echo
-echo "Input: 24 hourly files, $input_bytes bytes ($bytes); $rounds rounds; $(nproc) cores; logdump $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'); load average (1, 5, 15 min): start $start_load, many hosts $many_load, end $end_load."
+echo "Input: 24 hourly files, $input_bytes bytes ($bytes); $rounds rounds; logdump workers = $workers; $(nproc) cores; logdump $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'); load average (1, 5, 15 min): start $start_load, many hosts $many_load, end $end_load."
 echo
 python3 - "$results" "$failures" "$hosts" "$many_wall" "$host_in" "$many_out" "$many_keys" "$lines_total" "$lines_want" \
     "$dups" "$missing" "$extra" "$line_bad" "$many_server" "$statuses" <<'PY'
