@@ -56,3 +56,42 @@ import Testing
         #expect(config.hostProblems().isEmpty)
     }
 }
+
+/// The `[destination]` keys of the s3 and rsync types: what cannot work is named by its key before anything runs.
+@Suite struct DestinationSectionTests {
+    func problems(_ toml: String) -> [String] {
+        let (config, parsed) = DumpConfiguration.parse(toml: toml)
+        return (parsed + config.problems()).map(\.key)
+    }
+
+    let s3 = "[destination]\ntype = \"s3\"\nendpoint = \"https://s3.eu-west-1.amazonaws.com\"\nbucket = \"weblogs\"\n"
+    let rsync = "[destination]\ntype = \"rsync\"\nhost = \"logs.example.org\"\npath = \"/srv/weblogs\"\n"
+
+    @Test func goodSectionsHaveNoProblems() {
+        #expect(problems(s3).isEmpty)
+        #expect(problems(s3 + "endpoint_unused = 1\n") == ["destination.endpoint_unused"])
+        #expect(problems(rsync + "user = \"logship\"\nport = 2222\nknown_hosts = \"/etc/logdump/known_hosts\"\n").isEmpty)
+        #expect(problems(s3.replacingOccurrences(of: "https://s3.eu-west-1.amazonaws.com", with: "http://127.0.0.1:8333")).isEmpty)
+    }
+
+    @Test(arguments: [
+        ("endpoint", "\"s3.amazonaws.com\""), ("endpoint", "\"ftp://host\""), ("endpoint", "\"https://host/path\""),
+        ("endpoint", "\"http://s3.example.org\""), ("endpoint", "\"https://user@host\""), ("endpoint", "\"https://host:99999\""),
+        ("bucket", "\"Bad_Bucket\""), ("bucket", "\"ab\""), ("bucket", "\"-weblogs\""), ("prefix", "\"../escape/\""),
+        ("prefix", "\"/absolute/\""), ("prefix", "\"a//b/\""), ("part_size", "\"1M\""), ("verify", "\"trust-me\""),
+        ("retries", "0"), ("request_timeout", "0"), ("credentials_file", "\"relative/file\""), ("region", "\"EU WEST\""),
+    ])
+    func s3KeysThatCannotWorkAreNamed(key: String, value: String) {
+        let text = s3.replacingOccurrences(of: "\(key) = ", with: "# \(key) = ") + "\(key) = \(value)\n"
+        #expect(problems(text) == ["destination.\(key)"], "\(key) = \(value)")
+    }
+
+    @Test(arguments: [
+        ("host", "\"-oProxyCommand=x\""), ("host", "\"user@host\""), ("host", "\"\""), ("user", "\"-l\""), ("port", "0"),
+        ("port", "70000"), ("path", "\"relative\""), ("path", "\"/srv/../etc\""), ("identity_file", "\"id_ed25519\""),
+    ])
+    func rsyncKeysThatCannotWorkAreNamed(key: String, value: String) {
+        let text = rsync.replacingOccurrences(of: "\(key) = ", with: "# \(key) = ") + "\(key) = \(value)\n"
+        #expect(problems(text) == ["destination.\(key)"], "\(key) = \(value)")
+    }
+}
