@@ -130,6 +130,7 @@ public final class DumpRunner: Sendable {
         var outcome = Outcome(container: record.container, site: record.site)
         let compress = CompressStage(context: context), ship = ShipStage(context: context)
         let verify = VerifyStage(context: context), remove = RemoveStage(context: context)
+        var keyWasFree = false
         do {
             if job.newGeneration { try context.store.save(record) }
             loop: while true {
@@ -137,9 +138,9 @@ public final class DumpRunner: Sendable {
                 case .closed:
                     guard try compress.run(&record, threads: threads, cache: cache) else { break loop }
                 case .compressed:
-                    try ship.chooseKey(&record)
+                    keyWasFree = try ship.chooseKey(&record)
                 case .shipping:
-                    try ship.put(record)
+                    try ship.put(record, keyWasFree: keyWasFree)
                     try verify.run(&record)
                     outcome.shippedParts += 1
                     outcome.bytesIn += record.length ?? 0

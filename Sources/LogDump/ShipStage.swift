@@ -15,16 +15,22 @@ struct ShipStage {
                                           periodStart: record.periodStart, zone: context.zone)
     }
 
-    /// compressed → shipping: the first free key, written down before anything is sent.
-    func chooseKey(_ record: inout FileRecord) throws {
+    /// compressed → shipping: the first free key, written down before anything is sent. Returns true when
+    /// the key was free (nothing there), so the put that follows in this run need not ask again.
+    @discardableResult
+    func chooseKey(_ record: inout FileRecord) throws -> Bool {
+        var free = false
         let object = try context.localObject(record)
         for attempt in 0..<1000 {
             guard let key = keyCandidate(record, attempt: attempt) else {
                 throw DestinationError.failed("cannot render the destination key for \(record.source)")
             }
             switch try context.destination.verify(key: key, expected: object) {
-            case .matches, .missing:
+            case .matches:
                 record.key = key.joined(separator: "/")
+            case .missing:
+                record.key = key.joined(separator: "/")
+                free = true
             case .differs:
                 if attempt == 0 {
                     let text = "\(key.joined(separator: "/")) already exists at the destination with other content; "
@@ -40,14 +46,18 @@ struct ShipStage {
         }
         record.step = .shipping
         try context.store.save(record)
+        return free
     }
 
     /// At `shipping`: makes sure the copy is under the record's key (unless it already is, exactly).
-    func put(_ record: FileRecord) throws {
+    /// `keyWasFree`: this run's `chooseKey` just found nothing under the key, so it is not asked again (a run
+    /// resuming at `shipping` after a crash always asks: its earlier put may have landed).
+    func put(_ record: FileRecord, keyWasFree: Bool = false) throws {
         guard let keyText = record.key else { throw DestinationError.failed("\(record.source): no key recorded (incomplete record)") }
         let key = keyText.split(separator: "/").map(String.init)
         let object = try context.localObject(record)
-        switch try context.destination.verify(key: key, expected: object) {
+        let found: RemoteCopy = keyWasFree ? .missing : try context.destination.verify(key: key, expected: object)
+        switch found {
         case .matches:
             return
         case let .differs(seen):
