@@ -1,7 +1,7 @@
 # logsplit: common tasks. `make demo` and `make test` work on a fresh Debian machine with Swift installed.
 SWIFT ?= swift
 
-.PHONY: deps build release test fuzz demo bench bench-compress clean
+.PHONY: deps build release test fuzz demo bench bench-compress bench-ship clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -37,6 +37,10 @@ bench: deps
 
 bench-compress: deps
 	bash scripts/bench-compress.sh
+
+# logdump against zstd + aws s3 cp / rsync, on private loopback SeaweedFS and sshd; 20 hosts into one bucket.
+bench-ship: deps
+	bash scripts/bench-ship.sh
 
 clean:
 	rm -rf .build demo-out
