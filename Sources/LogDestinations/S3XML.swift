@@ -3,16 +3,7 @@
 enum S3XML {
     /// The text of every `<tag>...</tag>` in `xml`, in order, entities decoded.
     static func values(_ tag: String, in xml: String) -> [String] {
-        var out: [String] = []
-        let open = "<" + tag + ">", close = "</" + tag + ">"
-        var rest = Substring(xml)
-        while let start = rest.firstRange(of: open) {
-            let after = rest[start.upperBound...]
-            guard let end = after.firstRange(of: close) else { break }
-            out.append(unescape(String(after[..<end.lowerBound])))
-            rest = after[end.upperBound...]
-        }
-        return out
+        elements(tag, in: xml).map(unescape)
     }
 
     static func value(_ tag: String, in xml: String) -> String? { values(tag, in: xml).first }

@@ -25,7 +25,7 @@ public enum ConfigFile {
             throw ConfigProblem(key: key, message: "cannot read \(path): \(String(cString: strerror(code)))"
                 + (code == ENOENT ? " (give the path of a TOML file, e.g. /etc/logdump.toml)" : ""))
         }
-        defer { close(fd) }
+        let file = FileDescriptor(adopting: fd)
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw ConfigProblem(key: key, message: "cannot read \(path): \(String(cString: strerror(errno)))")
@@ -37,19 +37,10 @@ public enum ConfigFile {
         guard Int(info.st_size) <= sizeLimit else {
             throw ConfigProblem(key: key, message: "\(path) is \(info.st_size) bytes; a configuration is at most \(sizeLimit) bytes")
         }
-        var bytes: [UInt8] = []
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
-        defer { buffer.deallocate() }
-        while true {
-            let n: Int
-            do { n = try Syscall.retrying("read", path: path) { Glibc.read(fd, buffer.baseAddress, buffer.count) } } catch {
-                throw ConfigProblem(key: key, message: "cannot read \(path): \(error)")
-            }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
-            guard bytes.count <= sizeLimit else {
-                throw ConfigProblem(key: key, message: "\(path) grew past \(sizeLimit) bytes while read")
-            }
+        let bytes: [UInt8]
+        do { bytes = try file.readAll(limit: sizeLimit, path: path) } catch {
+            if error.code == EFBIG { throw ConfigProblem(key: key, message: "\(path) grew past \(sizeLimit) bytes while read") }
+            throw ConfigProblem(key: key, message: "cannot read \(path): \(error)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigProblem(key: key, message: "\(path) is not UTF-8 text (TOML files are UTF-8)")

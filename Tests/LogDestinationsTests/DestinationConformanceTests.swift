@@ -120,3 +120,14 @@ final class TemporaryDirectory: Sendable {
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
+
+/// Changes the byte in the middle of a file the test can reach on disk (a directory copy, the rsync host's copy).
+func flipMiddleByte(ofFileAt path: String) throws {
+    let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+    let size = try handle.seekToEnd()
+    try handle.seek(toOffset: size / 2)
+    let byte = try handle.read(upToCount: 1)!
+    try handle.seek(toOffset: size / 2)
+    try handle.write(contentsOf: Data([byte[0] ^ 0xFF]))
+    try handle.close()
+}

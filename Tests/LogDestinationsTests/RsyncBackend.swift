@@ -26,13 +26,7 @@ struct RsyncBackend: BackendUnderTest {
     func path(_ key: [String]) -> String { root + "/" + key.joined(separator: "/") }
 
     func damage(key: [String]) throws {
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path(key)))
-        let size = try handle.seekToEnd()
-        try handle.seek(toOffset: size / 2)
-        let byte = try handle.read(upToCount: 1)!
-        try handle.seek(toOffset: size / 2)
-        try handle.write(contentsOf: Data([byte[0] ^ 0xFF]))
-        try handle.close()
+        try flipMiddleByte(ofFileAt: path(key))
     }
 
     func leftovers() throws -> [String] {
