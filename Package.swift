@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // HTTP(S) for the S3 destination: libcurl's synchronous easy API (logdump calls destinations from worker threads).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // TLS for `logdump tail` (RELP over TLS, syslog over TLS): OpenSSL's libssl, verified peers only.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CLinuxShim"),
         // logsplit's async-signal-safe handlers (flags read by the split loop), and the constructor that installs
         // them before main runs: only the logsplit executable links the second, whatever name it runs under.
@@ -55,6 +57,13 @@ let package = Package(
         .target(
             name: "LogDestinations",
             dependencies: ["LogShipCore", "LinuxSystem", "CLinuxShim", "CCurl", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        // The wire of `logdump tail`: RFC 5424 messages, RFC 6587 octet counting, RELP, TCP and TLS clients.
+        .target(name: "SyslogWire", dependencies: ["LinuxSystem", "CLinuxShim", "COpenSSL"], swiftSettings: strict),
+        // `logdump tail`: inotify discovery, followers of the hour files, checkpoints advanced on acknowledgement.
+        .target(
+            name: "LogTail",
+            dependencies: ["SyslogWire", "LogShipCore", "LinuxSystem", "LogSplitCore", "CLinuxShim"],
             swiftSettings: strict),
         // The shipper's I/O: configuration, scanning, state, the stages and the run that drives them.
         .target(
@@ -90,6 +99,9 @@ let package = Package(
         .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem"], swiftSettings: strict),
         .testTarget(name: "LogShipCoreTests", dependencies: ["LogShipCore", "LogSplitCore"], swiftSettings: strict),
         .testTarget(name: "LogDestinationsTests", dependencies: ["LogDestinations", "LogShipCore", "LinuxSystem"],
+                    swiftSettings: strict),
+        .testTarget(name: "SyslogWireTests", dependencies: ["SyslogWire", "LinuxSystem"], swiftSettings: strict),
+        .testTarget(name: "LogTailTests", dependencies: ["LogTail", "SyslogWire", "LogShipCore", "LinuxSystem"],
                     swiftSettings: strict),
         .testTarget(
             name: "LogDumpTests",

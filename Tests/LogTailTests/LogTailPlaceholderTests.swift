@@ -1,0 +1,8 @@
+import Testing
+@testable import LogTail
+
+@Suite struct LogTailModuleTests {
+    @Test func theModuleBuilds() {
+        _ = LogTailModule.self
+    }
+}
