@@ -1,0 +1,47 @@
+/// One message as the test receiver wrote it, cut back into the fields the tests compare: the structured data's
+/// parameters (unescaped) and MSG's bytes.
+struct ReceivedMessage: Equatable {
+    var header: [UInt8]
+    var parameters: [String: String]
+    var message: [UInt8]
+
+    /// Parses `<PRI>1 TS HOST APP PROCID MSGID [logsplit@32473 k="v" ...] MSG`; nil if it is not one of ours.
+    init?(_ raw: [UInt8]) {
+        let marker = Array("[logsplit@32473".utf8)
+        guard let start = Self.find(marker, in: raw) else { return nil }
+        header = Array(raw[..<start])
+        parameters = [:]
+        var index = start + marker.count
+        while index < raw.count && raw[index] == UInt8(ascii: " ") {
+            index += 1
+            guard let eq = raw[index...].firstIndex(of: UInt8(ascii: "=")), eq + 1 < raw.count, raw[eq + 1] == UInt8(ascii: "\"") else { return nil }
+            let name = String(decoding: raw[index..<eq], as: UTF8.self)
+            index = eq + 2
+            var value: [UInt8] = []
+            while index < raw.count && raw[index] != UInt8(ascii: "\"") {
+                if raw[index] == UInt8(ascii: "\\") && index + 1 < raw.count { index += 1 }
+                value.append(raw[index])
+                index += 1
+            }
+            guard index < raw.count else { return nil }
+            parameters[name] = String(decoding: value, as: UTF8.self)
+            index += 1
+        }
+        guard index + 1 < raw.count || index + 1 == raw.count, index < raw.count, raw[index] == UInt8(ascii: "]") else { return nil }
+        index += 1
+        if index < raw.count && raw[index] == UInt8(ascii: " ") { index += 1 }
+        message = Array(raw[index...])
+    }
+
+    var offset: Int64? { parameters["offset"].flatMap { Int64($0) } }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        var index = 0
+        while index <= haystack.count - needle.count {
+            if haystack[index] == needle[0] && Array(haystack[index..<(index + needle.count)]) == needle { return index }
+            index += 1
+        }
+        return nil
+    }
+}
