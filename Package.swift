@@ -34,6 +34,9 @@ let package = Package(
         // TLS for `logdump tail` (RELP over TLS, syslog over TLS): OpenSSL's libssl, verified peers only.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CLinuxShim"),
+        // The release and the git commit `--version` prints (the Makefile supplies the commit; see build_info.c).
+        .target(name: "CBuildInfo"),
+        .target(name: "BuildInfo", dependencies: ["CBuildInfo"], swiftSettings: strict),
         // logsplit's async-signal-safe handlers (flags read by the split loop), and the constructor that installs
         // them before main runs: only the logsplit executable links the second, whatever name it runs under.
         .target(name: "CSplitterSignals"),
@@ -76,13 +79,13 @@ let package = Package(
         // logdump's command line (argument parsing, exit codes), shared by the binary and the tests' fault binary.
         .target(
             name: "LogDumpCLI",
-            dependencies: ["LogDump", "LogDestinations", "LogShipCore", "LogCompression", "LogSplitCore",
+            dependencies: ["LogDump", "LogDestinations", "LogShipCore", "LogCompression", "LogSplitCore", "BuildInfo",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
         .executableTarget(
             name: "logsplit",
-            dependencies: ["LogSplitCore", "LogSplitIO", "CSplitterEarlySignals",
+            dependencies: ["LogSplitCore", "LogSplitIO", "CSplitterEarlySignals", "BuildInfo",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(name: "logdump", dependencies: ["LogDumpCLI"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import LogCompression
 import LogDestinations
 import LogDump
@@ -18,7 +19,7 @@ struct Logdump: ParsableCommand {
             (each named on stderr, retried by the next run); 3 another run holds the lock; 4 the state directory or \
             the destination is unusable (nothing done).
             """,
-        version: "logdump version 0.1.0",
+        version: BuildInfo.versionLine(program: "logdump"),
         subcommands: [Run.self, Status.self, Validate.self, Compress.self],
         defaultSubcommand: Run.self)
 }

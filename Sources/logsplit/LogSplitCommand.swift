@@ -8,8 +8,6 @@ import Glibc
 
 /// The `logsplit` command line: cronolog's options, plus what a container host needs.
 struct LogSplitCommand: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "logsplit",
         abstract: "Split a log stream on stdin into time-named files; a drop-in for cronolog that never splits a line.",

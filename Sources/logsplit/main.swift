@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildInfo
 import CSplitterEarlySignals
 import LogSplitCore
 import LogSplitIO
@@ -26,7 +27,7 @@ do {
     exit(1)
 }
 if command.printVersion {
-    print("logsplit version \(LogSplitCommand.version)")
+    print(BuildInfo.versionLine(program: "logsplit"))
     exit(0)
 }
 let configuration: SplitterConfiguration
