@@ -66,7 +66,8 @@ let package = Package(
         // `logdump tail`: inotify discovery, followers of the hour files, checkpoints advanced on acknowledgement.
         .target(
             name: "LogTail",
-            dependencies: ["SyslogWire", "LogShipCore", "LinuxSystem", "LogSplitCore", "CLinuxShim"],
+            dependencies: ["SyslogWire", "LogShipCore", "LinuxSystem", "LogSplitCore", "CLinuxShim", "LogDump",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // The shipper's I/O: configuration, scanning, state, the stages and the run that drives them.
         .target(
@@ -104,7 +105,7 @@ let package = Package(
         .testTarget(name: "LogDestinationsTests", dependencies: ["LogDestinations", "LogShipCore", "LinuxSystem"],
                     swiftSettings: strict),
         .testTarget(name: "SyslogWireTests", dependencies: ["SyslogWire", "LinuxSystem"], swiftSettings: strict),
-        .testTarget(name: "LogTailTests", dependencies: ["LogTail", "SyslogWire", "LogShipCore", "LinuxSystem"],
+        .testTarget(name: "LogTailTests", dependencies: ["LogTail", "SyslogWire", "LogShipCore", "LinuxSystem", "LogDump"],
                     swiftSettings: strict),
         .testTarget(
             name: "LogDumpTests",

@@ -22,6 +22,7 @@ extension DumpConfiguration {
             "destination": DestinationSection.keys,
             "retention": ["keep_compressed_hours", "record_days"],
             "metrics": ["textfile"],
+            "tail": TailSection.keys,
         ]
         for section in root.keys {
             guard let keys = known[section] else {
@@ -124,6 +125,7 @@ extension DumpConfiguration {
         int("retention", "keep_compressed_hours") { config.keepCompressedHours = $0 }
         int("retention", "record_days") { config.recordDays = $0 }
         string("metrics", "textfile") { config.metricsTextfile = $0 }
+        if let table = root["tail"]?.table { config.tail = TailSection.parse(table, problems: &problems) }
         return (config, problems)
     }
 }

@@ -50,6 +50,9 @@ public struct DumpConfiguration: Sendable {
     // [metrics]
     public var metricsTextfile: String = ""
 
+    // [tail]: nil when the section is absent (no `logdump tail`, no removal gate).
+    public var tail: TailSection? = nil
+
     public init() {}
 
     public var effectiveLevel: Int { level ?? format.defaultLevel }
@@ -135,6 +138,7 @@ public struct DumpConfiguration: Sendable {
               Self.outOfRange(recordDays, "days", Self.recordDaysRange) + " (records of shipped files are needed for a while)")
         check(metricsTextfile.isEmpty || metricsTextfile.hasPrefix("/"), "metrics.textfile",
               "'\(metricsTextfile)' must be an absolute path (or empty to disable)")
+        if let tail { found += tail.problems() }
         return found
     }
 

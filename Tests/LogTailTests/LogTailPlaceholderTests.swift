@@ -1,8 +1,0 @@
-import Testing
-@testable import LogTail
-
-@Suite struct LogTailModuleTests {
-    @Test func theModuleBuilds() {
-        _ = LogTailModule.self
-    }
-}
