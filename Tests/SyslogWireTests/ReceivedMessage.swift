@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One message as the test receiver wrote it, cut back into the fields the tests compare: the structured data's
 /// parameters (unescaped) and MSG's bytes.
 struct ReceivedMessage: Equatable {
@@ -35,13 +39,21 @@ struct ReceivedMessage: Equatable {
 
     var offset: Int64? { parameters["offset"].flatMap { Int64($0) } }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        var index = 0
-        while index <= haystack.count - needle.count {
-            if haystack[index] == needle[0] && Array(haystack[index..<(index + needle.count)]) == needle { return index }
-            index += 1
+    /// The first index of `needle` in `haystack` (memchr + memcmp: the tests scan megabytes in debug builds).
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
+        return haystack.withUnsafeBytes { hay -> Int? in
+            needle.withUnsafeBytes { pin -> Int? in
+                var index = 0
+                let last = hay.count - pin.count
+                while index <= last {
+                    guard let hit = memchr(hay.baseAddress! + index, Int32(pin[0]), last - index + 1) else { return nil }
+                    index = hay.baseAddress!.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(hay.baseAddress! + index, pin.baseAddress!, pin.count) == 0 { return index }
+                    index += 1
+                }
+                return nil
+            }
         }
-        return nil
     }
 }

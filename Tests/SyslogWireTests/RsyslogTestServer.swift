@@ -56,6 +56,11 @@ final class RsyslogTestServer: @unchecked Sendable {
         var isRELP: Bool { self == .relp || self == .relpTLS }
     }
 
+    /// SIGSTOP: the receiver stops reading; its kernel still acknowledges what fits in the socket buffers.
+    func pause() {
+        if let pid = Int32(values["RSYSLOG_PID"] ?? "") { Glibc.kill(pid, SIGSTOP) }
+    }
+
     /// SIGKILL: the receiver dies as in a crash, its connections are reset by the kernel.
     func kill() throws { _ = try run("kill") }
 
@@ -63,6 +68,12 @@ final class RsyslogTestServer: @unchecked Sendable {
     func restart() throws { values = try run("restart") }
 
     func stop() { _ = try? run("stop") }
+
+    /// The size of the receiver's file.
+    func receivedBytes() -> Int {
+        var info = stat()
+        return stat(receivedFile, &info) == 0 ? Int(info.st_size) : 0
+    }
 
     /// Every message received so far: the raw RFC 5424 text, one per line of the receiver's file.
     func receivedMessages() -> [[UInt8]] {

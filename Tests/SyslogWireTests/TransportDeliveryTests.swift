@@ -14,7 +14,8 @@ import Testing
     /// The messages of `file` the receiver got, by offset, with how many times each came.
     static func received(file: String, server: RsyslogTestServer) -> [Int64: (message: [UInt8], count: Int)] {
         var result: [Int64: (message: [UInt8], count: Int)] = [:]
-        for raw in server.receivedMessages() {
+        let marker = Array(" file=\"\(file)\"".utf8)
+        for raw in server.receivedMessages() where ReceivedMessage.find(marker, in: raw) != nil {
             guard let message = ReceivedMessage(raw), message.parameters["file"] == file, let offset = message.offset else { continue }
             if let seen = result[offset] {
                 result[offset] = (seen.message, seen.count + 1)
