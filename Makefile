@@ -1,7 +1,31 @@
 # logsplit: common tasks. `make demo` and `make test` work on a fresh Debian machine with Swift installed.
 SWIFT ?= swift
 
-.PHONY: deps build release test fuzz demo bench bench-compress bench-ship clean
+.PHONY: deps build release test fuzz demo bench bench-compress bench-ship clean \
+	release-binaries man completions install man-generated
+
+# Release builds, installation and packages (README "Install") share one scratch path, so the release binaries
+# are built once and reused by `make install`, `make deb` and `make rpm`.
+PKG_SCRATCH ?= $(CURDIR)/.build-pkg
+BUILD_INFO_DIR = $(PKG_SCRATCH)/build-info
+RELEASE_FLAGS = -c release --static-swift-stdlib --scratch-path $(PKG_SCRATCH) -Xcc -I -Xcc $(BUILD_INFO_DIR)
+RELEASE_DIR = $(PKG_SCRATCH)/release
+STAGE = $(PKG_SCRATCH)/stage
+VERSION := $(shell sed -n 's/^\#define LOGSPLIT_RELEASE "\(.*\)"/\1/p' Sources/CBuildInfo/release.h)
+
+# `make install` layout (GNU names). /etc and /var are not under PREFIX: logdump reads /etc/logdump.toml and
+# keeps its state in /var/lib/logdump by default.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/logsplit
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+STATEDIR ?= /var/lib/logdump
 
 deps:
 	bash scripts/install-deps.sh
@@ -9,11 +33,43 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# Self-contained binaries (the Swift runtime linked in): copy them to /usr/local/bin on the web hosts.
-release: deps
-	$(SWIFT) build -c release --static-swift-stdlib --product logsplit
-	$(SWIFT) build -c release --static-swift-stdlib --product logdump
-	@echo "binaries: $$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/{logsplit,logdump}"
+# Self-contained binaries (the Swift runtime linked in), their --version naming the git commit.
+release: release-binaries
+	@echo "binaries: $(RELEASE_DIR)/{logsplit,logdump}; stripped copies in $(STAGE)/bin"
+
+release-binaries: deps
+	bash scripts/build-info.sh $(BUILD_INFO_DIR)
+	$(SWIFT) build $(RELEASE_FLAGS) --product logsplit
+	$(SWIFT) build $(RELEASE_FLAGS) --product logdump
+	mkdir -p $(STAGE)/bin
+	for program in logsplit logdump; do \
+	  strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+	    -o $(STAGE)/bin/$$program $(RELEASE_DIR)/$$program || exit 1; \
+	done
+
+# Manual pages: argument-parser's generated part (packaging/man/generated, `make man-generated`) merged with
+# the hand-written sections and the README's exit-status tables; logdump.toml(5) from Config/logdump.toml.
+man:
+	python3 scripts/man-pages.py --out $(STAGE)/man
+
+# Regenerates packaging/man/generated/ with swift-argument-parser's generate-manual plugin (after an option changed).
+man-generated:
+	bash scripts/man-generated.sh
+
+completions: release-binaries
+	mkdir -p $(STAGE)/completions
+	for program in logsplit logdump; do \
+	  $(STAGE)/bin/$$program --generate-completion-script bash >$(STAGE)/completions/$$program.bash && \
+	  $(STAGE)/bin/$$program --generate-completion-script zsh >$(STAGE)/completions/_$$program && \
+	  $(STAGE)/bin/$$program --generate-completion-script fish >$(STAGE)/completions/$$program.fish || exit 1; \
+	done
+
+# `make install PREFIX=/usr DESTDIR=/tmp/root`: binaries, manual pages, completions, /etc/logdump.toml (kept when
+# present), the cron file and the systemd units (neither enabled), /var/lib/logdump 0750.
+install: release-binaries man completions
+	bash scripts/install-tree.sh "$(DESTDIR)" BINDIR=$(BINDIR) MANDIR=$(MANDIR) DOCDIR=$(DOCDIR) \
+	  SYSCONFDIR=$(SYSCONFDIR) UNITDIR=$(UNITDIR) BASHCOMPDIR=$(BASHCOMPDIR) ZSHCOMPDIR=$(ZSHCOMPDIR) \
+	  FISHCOMPDIR=$(FISHCOMPDIR) STATEDIR=$(STATEDIR) STAGE=$(STAGE)
 
 # Builds everything, runs each fuzz target over its corpus for a bounded time, then every test (unit and
 # end-to-end with real cronolog, Apache httpd, sshd+rsync, SeaweedFS S3, ...). Swift Testing's summary is last.
@@ -43,4 +99,4 @@ bench-ship: deps
 	bash scripts/bench-ship.sh
 
 clean:
-	rm -rf .build demo-out
+	rm -rf .build demo-out $(PKG_SCRATCH)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Writes DIR/logsplit_build_commit.h with the git commit the sources come from, for `--version`
+# Writes DIR/logsplit_build_commit.h with the git commit the sources come from (or $LOGSPLIT_COMMIT), for `--version`
 # (Sources/CBuildInfo/build_info.c includes it when the build passes -Xcc -I DIR).
 # The file is rewritten only when the commit changed, so an unchanged tree relinks nothing.
 # "-dirty" is added when what goes into the binaries (Sources/, Package.swift) differs from that commit.
 set -euo pipefail
 dir=${1:?usage: build-info.sh DIR}
 cd "$(dirname "$0")/.."
-commit=unknown
-if git rev-parse --git-dir >/dev/null 2>&1; then
-  commit=$(git rev-parse --short=7 HEAD)
+# LOGSPLIT_COMMIT names the commit where there is no git checkout (a source tarball).
+commit=${LOGSPLIT_COMMIT:-unknown}
+if [ -z "${LOGSPLIT_COMMIT:-}" ] && head=$(git rev-parse --short=7 HEAD 2>/dev/null); then
+  commit=$head
   git diff --quiet HEAD -- Sources Package.swift || commit="$commit-dirty"
 fi
 mkdir -p "$dir"
