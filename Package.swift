@@ -80,7 +80,7 @@ let package = Package(
         // logdump's command line (argument parsing, exit codes), shared by the binary and the tests' fault binary.
         .target(
             name: "LogDumpCLI",
-            dependencies: ["LogDump", "LogDestinations", "LogShipCore", "LogCompression", "LogSplitCore", "BuildInfo",
+            dependencies: ["LogDump", "LogTail", "LogDestinations", "LogShipCore", "LogCompression", "LogSplitCore", "BuildInfo",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 

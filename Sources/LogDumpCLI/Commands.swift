@@ -20,7 +20,7 @@ struct Logdump: ParsableCommand {
             the destination is unusable (nothing done).
             """,
         version: BuildInfo.versionLine(program: "logdump"),
-        subcommands: [Run.self, Status.self, Validate.self, Compress.self],
+        subcommands: [Run.self, Status.self, Validate.self, Compress.self, Tail.self],
         defaultSubcommand: Run.self)
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import LogDump
 import LogShipCore
 import Testing
@@ -59,5 +60,21 @@ import Testing
         tail.receiver = "tcp://logs:514"
         tail.caFile = "/etc/ca.pem"
         #expect(tail.problems().map(\.key) == ["tail.ca_file"])
+    }
+
+    @Test func theCommentedTailExampleInTheSampleConfigParsesToTheDefaultsOnceUncommented() throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Config/logdump.toml").path
+        let text = try String(contentsOfFile: sample, encoding: .utf8)
+        let tailPart = try #require(text.range(of: "# [tail]\n")).lowerBound
+        let uncommented = text[tailPart...].split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("# [tail]") || line.range(of: #"^# [a-z_]+ = "#, options: .regularExpression) != nil else { return nil }
+            return String(line.dropFirst(2))
+        }.joined(separator: "\n")
+        let (config, problems) = DumpConfiguration.parse(toml: uncommented)
+        #expect(problems == [] && config.problems() == [], "\(uncommented)")
+        var expected = TailSection()
+        expected.receiver = "relp://logs.example.org:2514"
+        #expect(config.tail == expected)
     }
 }
