@@ -95,7 +95,7 @@ public final class RELPTransport: SyslogTransport {
         while progress.acknowledged < progress.count {
             var moved = false
             // Frame more messages while the window and the outgoing buffer allow.
-            if progress.sent < progress.count && progress.sent - progress.acknowledged < window && connection.pendingOutputBytes < 256 << 10 {
+            if shouldFrameMore(progress, pendingOutputBytes: connection.pendingOutputBytes) {
                 chunk.removeAll(keepingCapacity: true)
                 while progress.sent < progress.count && progress.sent - progress.acknowledged < window && chunk.count < 256 << 10 {
                     let length = encoder.length(of: progress.sent)
@@ -116,13 +116,20 @@ public final class RELPTransport: SyslogTransport {
                 deadline = MonotonicDeadline.after(seconds: endpoint.ioTimeoutSeconds)
                 continue
             }
-            let canFrameMore = progress.sent < progress.count && progress.sent - progress.acknowledged < window
-                && connection.pendingOutputBytes < 256 << 10
-            if canFrameMore { continue }
+            if shouldFrameMore(progress, pendingOutputBytes: connection.pendingOutputBytes) { continue }
             guard try connection.waitForIO(wantWrite: connection.hasPendingOutput, deadline: deadline) else {
                 throw .broken("RELP to \(endpoint): no answer for \(endpoint.ioTimeoutSeconds) s with \(progress.sent - progress.acknowledged) messages in flight: the receiver is stalled")
             }
         }
+    }
+
+    /// Whether to frame more messages now: the window has room for a refill step (an eighth of it, or all that
+    /// is left of the batch), and little is waiting in user space. Refilling in steps rather than one message per
+    /// answer keeps writes large and both sides' system calls few.
+    private func shouldFrameMore(_ progress: DeliveryProgress, pendingOutputBytes: Int) -> Bool {
+        guard progress.sent < progress.count, pendingOutputBytes < 256 << 10 else { return false }
+        let room = window - (progress.sent - progress.acknowledged)
+        return room > 0 && room >= min(max(1, window / 8), progress.count - progress.sent)
     }
 
     /// Reads the answers that arrived; true if any did.
