@@ -71,10 +71,10 @@ final class DumpRsyncServer: @unchecked Sendable {
         try world.setConfig("destination", "connect_timeout", "\"5sec\"")
     }
 
-    /// ssh connections the server accepted (one "Accepted publickey" line each).
+    /// ssh connections the server accepted (one "Accepted publickey" line each). sshd -e ends its lines with
+    /// "\r\n", which Swift reads as one Character: splitting at "\n" would see a single line.
     func acceptedConnections() throws -> Int {
-        try String(contentsOfFile: directory.join("sshd.log"), encoding: .utf8).split(separator: "\n")
-            .filter { $0.contains("Accepted publickey") }.count
+        try String(contentsOfFile: directory.join("sshd.log"), encoding: .utf8).components(separatedBy: "Accepted publickey").count - 1
     }
 }
 

@@ -83,7 +83,13 @@ final class RsyncTestServer: @unchecked Sendable {
 
     /// ssh connections the server accepted (one "Accepted publickey" line each at LogLevel VERBOSE).
     func acceptedConnections() throws -> Int {
-        try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("Accepted publickey") }.count
+        try occurrences(of: "Accepted publickey")
+    }
+
+    /// How many log lines hold `text`. sshd -e ends its lines with "\r\n", which Swift reads as one Character:
+    /// splitting at "\n" would see a single line.
+    func occurrences(of text: String) throws -> Int {
+        try String(contentsOfFile: log, encoding: .utf8).components(separatedBy: text).count - 1
     }
 }
 
