@@ -52,6 +52,9 @@ public enum DestinationError: Error, Sendable, CustomStringConvertible {
 /// - An interrupted `put` leaves nothing `verify` reports as present, and the next `put` of the same key cleans
 ///   up whatever temporary data it left (temporary names are deterministic per key).
 /// - Keys are lists of plain components (no empty, `.`, `..` or `/`), validated by the caller.
+/// - `putMany` and `verifyMany` keep every rule above for each request, and answer per request, in order: a
+///   batch never fails as a whole without saying so for each of its requests. By default they loop over `put`
+///   and `verify`; a backend whose round trips are dear (rsync over ssh) does a batch in a few of them.
 public protocol Destination: Sendable, CustomStringConvertible {
     /// Throws `.unavailable` (or `.misconfigured`) when the destination cannot be used at all; checked once
     /// before a run.
@@ -60,4 +63,49 @@ public protocol Destination: Sendable, CustomStringConvertible {
     func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError)
     /// Whether the copy under `key` is `expected`.
     func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy
+    /// Stores each request's object under its key; `.failure(.exists)` for a create-only request whose key is taken.
+    func putMany(_ requests: [PutRequest]) -> [Result<Void, DestinationError>]
+    /// Whether the copy under each request's key is its expected object.
+    func verifyMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>]
+}
+
+/// One object of a batch put: what `put` takes, as a value.
+public struct PutRequest: Sendable, Equatable {
+    public var object: LocalObject
+    public var key: [String]
+    /// Overwrite what is under the key (only ever a run's own damaged copy); false: create-only.
+    public var replace: Bool
+
+    public init(object: LocalObject, key: [String], replace: Bool) {
+        self.object = object
+        self.key = key
+        self.replace = replace
+    }
+}
+
+/// One key of a batch verify: what `verify` takes, as a value.
+public struct VerifyRequest: Sendable, Equatable {
+    public var key: [String]
+    public var expected: LocalObject
+
+    public init(key: [String], expected: LocalObject) {
+        self.key = key
+        self.expected = expected
+    }
+}
+
+extension Destination {
+    /// One `put` after the other.
+    public func putMany(_ requests: [PutRequest]) -> [Result<Void, DestinationError>] {
+        requests.map { request in
+            Result { () throws(DestinationError) in try put(request.object, key: request.key, replace: request.replace) }
+        }
+    }
+
+    /// One `verify` after the other.
+    public func verifyMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
+        requests.map { request in
+            Result { () throws(DestinationError) -> RemoteCopy in try verify(key: request.key, expected: request.expected) }
+        }
+    }
 }
