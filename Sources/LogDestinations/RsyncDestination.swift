@@ -11,14 +11,15 @@ import Glibc
 /// Every step goes over one ssh connection per run (the first step opens the master, `ssh -O stop` closes it
 /// when the destination is released). The host key is checked against `known_hosts` (`StrictHostKeyChecking=yes`).
 ///
-/// A put is atomic and create-only at the far end, like `DirectoryDestination`:
-/// 1. `mkdir -p` the key's directories below `path` (which must exist: it is never created) and remove the
-///    temporary `.NAME.logdump-tmp` a killed put may have left;
-/// 2. rsync the file to that temporary name (`--inplace`, so the only partial data there can ever be is under
-///    the deterministic temporary name; `--fsync` when both rsyncs have it, else `sync FILE` afterwards);
-/// 3. `ln TMP NAME && rm TMP` (link(2) never replaces: the key taken is `.exists`), or `mv -f` when replacing,
-///    then `sync` of the directory.
-/// `verify` runs `stat` and `sha256sum` on the far side.
+/// A put is atomic and create-only at the far end, like `DirectoryDestination`, and a batch of puts costs the
+/// round trips of one (`RsyncDestination+Batch.swift`):
+/// 1. one rsync sends every file of the batch to its temporary name `.NAME.logdump-tmp` beside its key, creating
+///    the key's directories below `path` (which must exist: it is never created); before it starts, the far side
+///    removes the temporaries a killed put may have left (`--inplace`, so the only partial data there can ever be
+///    is under the deterministic temporary name; `--fsync` when both rsyncs have it, else `sync FILE` before linking);
+/// 2. one remote script moves each complete temporary into place, `ln TMP NAME && rm TMP` (link(2) never replaces:
+///    a key taken is `.exists` for that request alone), or `mv -f` when replacing, then syncs the directories.
+/// `verify` runs `stat` and `sha256sum` on the far side, one remote script for a whole batch.
 public struct RsyncDestination: Destination {
     public let settings: RsyncSettings
     let session: RsyncSession
@@ -60,95 +61,14 @@ public struct RsyncDestination: Destination {
         "LC_ALL=C; export LC_ALL; cd -- \(SSHCommand.quote(settings.path)) 2>/dev/null || { echo logdump-no-root; exit 0; }; " + body
     }
 
-    var rootMissing: DestinationError {
-        .unavailable("\(settings.path) is not there on \(session.ssh.target): is it mounted? (the destination directory is never created)")
-    }
+    var rootMissing: DestinationError { session.rootMissing }
 
     public func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy {
-        try requireValid(key)
-        let name = SSHCommand.quote(relative(key))
-        let temporary = SSHCommand.quote(relative(key.dropLast() + [Self.temporaryName(key.last!)]))
-        // A put that linked the name and was cut off before removing its temporary leaves the temporary as a
-        // second name of the same file: removed here, where the copy is found complete.
-        let result = try session.remote(script("""
-            n=\(name); t=\(temporary); \
-            if test -L "$n"; then echo logdump-not-regular; \
-            elif test -f "$n"; then if test "$t" -ef "$n"; then rm -f -- "$t"; fi; stat -c %s -- "$n" && sha256sum -- "$n"; \
-            elif test -e "$n"; then echo logdump-not-regular; \
-            else echo logdump-missing; fi
-            """), doing: "verifying \(key.joined(separator: "/"))", timeoutSeconds: session.transferTimeout(bytes: expected.size))
-        let lines = result.stdoutText.split(separator: "\n").map(String.init)
-        if lines.first == "logdump-no-root" { throw rootMissing }
-        if lines.first == "logdump-missing" { return .missing }
-        if lines.first == "logdump-not-regular" {
-            return .differs("\(settings.path)/\(key.joined(separator: "/")) on \(session.ssh.target) is not a regular file")
-        }
-        guard result.status == 0, lines.count >= 2, let size = Int(lines[0]),
-              let hash = lines[1].split(separator: " ").first.map(String.init), hash.utf8.count == 64 else {
-            throw .failed("cannot verify \(key.joined(separator: "/")) on \(session.ssh.target) (exit \(result.status)): "
-                + SSHCommand.brief(result.stderrText + "\n" + result.stdoutText))
-        }
-        return size == expected.size && hash == expected.sha256 ? .matches : .differs("size \(size) sha256 \(hash)")
+        try verifyMany([VerifyRequest(key: key, expected: expected)])[0].get()
     }
 
     public func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
-        try requireValid(key)
-        let facts = try session.facts(refresh: false)
-        let keyText = key.joined(separator: "/")
-        let directory = relative(key.dropLast())
-        let temporaryRelative = relative(key.dropLast() + [Self.temporaryName(key.last!)])
-        let name = SSHCommand.quote(relative(key))
-        let temporary = SSHCommand.quote(temporaryRelative)
-
-        // 1. The key's directories, and no leftover temporary: rsync --inplace must start from a new file
-        //    (a leftover may even be a second name of the final file, which must never be written into).
-        let prepared = try session.remote(script("mkdir -p -- \(SSHCommand.quote(directory)) && rm -f -- \(temporary) && echo logdump-ready"),
-                                          doing: "preparing \(keyText)")
-        if prepared.stdoutText.hasPrefix("logdump-no-root") { throw rootMissing }
-        guard prepared.status == 0, prepared.stdoutText.contains("logdump-ready") else {
-            throw .failed("cannot create the directory of \(keyText) in \(settings.path) on \(session.ssh.target): "
-                + SSHCommand.brief(prepared.stderrText))
-        }
-
-        // 2. The bytes, under the temporary name.
-        do {
-            try session.transfer(object, to: settings.path + "/" + temporaryRelative.dropFirst(2), fsync: facts.fsync, keyText: keyText)
-        } catch {
-            session.removeQuietly(script("rm -f -- \(temporary)"))
-            throw error
-        }
-
-        // 3. Into place: create-only with link(2), or replacing with rename(2); then the directory to disk.
-        // Only a temporary of the full size is linked: one a killed run's rsync is still writing never is.
-        let complete = "test \"$(stat -c %s -- \"$t\" 2>/dev/null)\" = \(object.size) || { echo logdump-incomplete; exit 0; }; "
-        let syncFile = complete + (facts.fsync ? "" : "{ sync -- \"$t\" 2>/dev/null || sync; } && ")
-        let syncDirectory = "{ sync -- \"$d\" 2>/dev/null || sync; }"
-        let body = replace
-            ? "t=\(temporary); n=\(name); d=\(SSHCommand.quote(directory)); \(syncFile)mv -f -- \"$t\" \"$n\" && \(syncDirectory) && echo logdump-done"
-            : """
-              t=\(temporary); n=\(name); d=\(SSHCommand.quote(directory)); \(syncFile)\
-              if ln -- "$t" "$n"; then rm -f -- "$t" && \(syncDirectory) && echo logdump-done; \
-              elif test -e "$n" || test -L "$n"; then rm -f -- "$t"; echo logdump-exists; \
-              else rm -f -- "$t"; exit 1; fi
-              """
-        let placed: RsyncCommandResult
-        do {
-            placed = try session.remote(script(body), doing: "moving \(keyText) into place")
-        } catch {
-            session.removeQuietly(script("rm -f -- \(temporary)"))
-            throw error
-        }
-        let out = placed.stdoutText
-        if out.contains("logdump-exists") { throw .exists(key: keyText) }
-        if out.contains("logdump-incomplete") {
-            session.removeQuietly(script("rm -f -- \(temporary)"))
-            throw .failed("the copy of \(keyText) on \(session.ssh.target) is incomplete after rsync (written to by another process?); not moved into place")
-        }
-        if out.hasPrefix("logdump-no-root") { throw rootMissing }
-        guard placed.status == 0, out.contains("logdump-done") else {
-            throw .failed("cannot move \(keyText) into place in \(settings.path) on \(session.ssh.target): "
-                + SSHCommand.brief(placed.stderrText))
-        }
+        try putMany([PutRequest(object: object, key: key, replace: replace)])[0].get()
     }
 }
 
@@ -168,6 +88,8 @@ final class RsyncSession: Sendable {
     private let probed = Mutex<RemoteFacts?>(nil)
     /// Whether an ssh ran (there may be a master to stop).
     private let used = Atomic<Bool>(false)
+    /// Whether a batch was put (the first one removes the staging trees of killed runs).
+    private let batched = Atomic<Bool>(false)
 
     /// Short remote commands: the connection, plus generous time for a busy host.
     var commandTimeout: Int { settings.connectTimeoutSeconds + 120 }
@@ -194,6 +116,9 @@ final class RsyncSession: Sendable {
         guard used.load(ordering: .relaxed) else { return }
         _ = try? RsyncRunner.run(ssh.ssh, ["-O", "stop"] + ssh.options + ["--", ssh.destination], timeoutSeconds: 10)
     }
+
+    /// True for the first batch put through this session only.
+    func isFirstBatch() -> Bool { !batched.exchange(true, ordering: .relaxed) }
 
     /// Time for moving or hashing `bytes`: the connection, two minutes, and at least 256 KiB/s.
     func transferTimeout(bytes: Int) -> Int { commandTimeout + bytes / 262_144 }
@@ -289,41 +214,56 @@ final class RsyncSession: Sendable {
         _ = try? RsyncRunner.run(ssh.ssh, ssh.arguments(remote: command), timeoutSeconds: settings.connectTimeoutSeconds + 10)
     }
 
-    /// rsync `object` to `remotePath` over the shared connection.
-    func transfer(_ object: LocalObject, to remotePath: String, fsync: Bool, keyText: String) throws(DestinationError) {
+    var rootMissing: DestinationError {
+        .unavailable("\(settings.path) is not there on \(ssh.target): is it mounted? (the destination directory is never created)")
+    }
+
+    /// One rsync of the staging tree `staging` into `path` on the host, over the shared connection: each file lands
+    /// under its temporary name, missing directories are made (a directory that is a symbolic link there is
+    /// followed). `prepare` runs first on the far side, in `path` (`--rsync-path`); it prints
+    /// `logdump-prepare-failed` on stderr when it fails.
+    /// Returns what went wrong, classified, or nil; `what` names the files for messages.
+    func transfer(staging: String, bytes: Int, fsync: Bool, prepare: String, what: String) -> DestinationError? {
         used.store(true, ordering: .relaxed)
-        let local = object.path.hasPrefix("/") ? object.path : "./" + object.path
+        let inRoot = "cd -- \(SSHCommand.quote(settings.path)) 2>/dev/null || { echo logdump-no-root >&2; exit 1; }; "
         var arguments = [
             "-s",  // --protect-args (--secluded-args): names go over the protocol, never through the remote shell
-            "--inplace", "--whole-file", "--perms", "--chmod=F644", "--timeout=\(max(60, settings.connectTimeoutSeconds * 3))",
-            "-e", ssh.rsyncShell,
+            "--recursive", "--copy-links", "--keep-dirlinks", "--inplace", "--whole-file",
+            // No --perms: directories that exist keep their modes; new files are 0644 and new directories 0755 (less the umask).
+            "--chmod=D755,F644", "--timeout=\(max(60, settings.connectTimeoutSeconds * 3))",
+            "-e", ssh.rsyncShell, "--rsync-path=" + inRoot + prepare + " || exit 1; exec rsync",
         ]
         if fsync { arguments.append("--fsync") }
-        arguments += ["--", local, ssh.destination + ":" + remotePath]
+        arguments += ["--", staging + "/", ssh.destination + ":."]
         let result: RsyncCommandResult
         do {
-            result = try RsyncRunner.run(rsync, arguments, timeoutSeconds: transferTimeout(bytes: object.size))
+            result = try RsyncRunner.run(rsync, arguments, timeoutSeconds: transferTimeout(bytes: bytes))
         } catch {
-            throw .failed("cannot run rsync: \(error)")
+            return .failed("cannot run rsync: \(error)")
         }
-        guard result.status != 0 || result.timedOut else { return }
+        guard result.status != 0 || result.timedOut else { return nil }
         let text = result.stderrText
+        if text.contains("logdump-no-root") { return rootMissing }
+        if text.contains("logdump-prepare-failed") {
+            return .failed("cannot create the directories of \(what) in \(settings.path) on \(ssh.target), or remove an old temporary "
+                + "there: " + SSHCommand.brief(text))
+        }
         if text.contains("No space left on device") || text.contains("Disk quota exceeded") {
-            throw .failed("the central host \(ssh.target) is full: rsync of \(keyText) failed (exit \(result.status)), original kept: "
+            return .failed("the central host \(ssh.target) is full: rsync of \(what) failed (exit \(result.status)), original kept: "
                 + SSHCommand.brief(text))
         }
         if result.status == 255 || result.timedOut {
-            throw ssh.failure(result, doing: "sending \(keyText)")
+            return ssh.failure(result, doing: "sending \(what)")
         }
         if result.status == 30 || result.status == 35 {
-            throw .unavailable("rsync of \(keyText) to \(ssh.target) timed out (no data for \(max(60, settings.connectTimeoutSeconds * 3)) s): "
+            return .unavailable("rsync of \(what) to \(ssh.target) timed out (no data for \(max(60, settings.connectTimeoutSeconds * 3)) s): "
                 + SSHCommand.brief(text))
         }
         if result.status == 10 || result.status == 12 || result.status == 13 || result.status == 14,
            text.contains("connection unexpectedly closed") || text.contains("Broken pipe") || text.contains("Connection reset") {
-            throw .unavailable("the connection to \(ssh.target) broke while sending \(keyText) (rsync exit \(result.status)), original kept: "
+            return .unavailable("the connection to \(ssh.target) broke while sending \(what) (rsync exit \(result.status)), original kept: "
                 + SSHCommand.brief(text))
         }
-        throw .failed("rsync of \(keyText) to \(ssh.target) failed (exit \(result.status)), original kept: \(SSHCommand.brief(text))")
+        return .failed("rsync of \(what) to \(ssh.target) failed (exit \(result.status)), original kept: \(SSHCommand.brief(text))")
     }
 }

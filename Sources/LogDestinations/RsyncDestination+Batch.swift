@@ -1,0 +1,228 @@
+import LinuxSystem
+
+/// Batches over rsync+ssh: however many files, a put is one rsync and one remote script, a verify one remote
+/// script, all over the run's one ssh connection. Each request is answered on its own (a key taken, a copy
+/// incomplete because the disk filled, a file that differs), so the caller's per-file rules still apply.
+extension RsyncDestination {
+    /// A remote command is one argument of `sh -c` on the far side, and Linux refuses one longer than 128 KiB
+    /// (MAX_ARG_STRLEN): a batch is cut into chunks whose scripts stay under this many bytes.
+    static let scriptBudget = 48 * 1024
+
+    public func putMany(_ requests: [PutRequest]) -> [Result<Void, DestinationError>] {
+        var results = [Result<Void, DestinationError>](repeating: .success(()), count: requests.count)
+        var valid: [Int] = []
+        var claimed = Set<[String]>()
+        for (index, request) in requests.enumerated() {
+            if let problem = invalid(request.key) {
+                results[index] = .failure(problem)
+            } else if !claimed.insert(request.key).inserted {
+                // Two requests for one key: the first one's copy takes it.
+                results[index] = .failure(.exists(key: request.key.joined(separator: "/")))
+            } else {
+                valid.append(index)
+            }
+        }
+        for chunk in Self.chunks(valid, cost: { 3 * relative(requests[$0].key).utf8.count + 80 }) {
+            let answers: [Result<Void, DestinationError>]
+            do {
+                answers = try putChunk(chunk.map { requests[$0] })
+            } catch {
+                answers = chunk.map { _ in .failure(error) }
+            }
+            for (index, answer) in zip(chunk, answers) { results[index] = answer }
+        }
+        return results
+    }
+
+    public func verifyMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
+        var results = [Result<RemoteCopy, DestinationError>](repeating: .success(.missing), count: requests.count)
+        var valid: [Int] = []
+        for (index, request) in requests.enumerated() {
+            if let problem = invalid(request.key) { results[index] = .failure(problem) } else { valid.append(index) }
+        }
+        for chunk in Self.chunks(valid, cost: { 3 * relative(requests[$0].key).utf8.count + 40 }) {
+            let answers: [Result<RemoteCopy, DestinationError>]
+            do {
+                answers = try verifyChunk(chunk.map { requests[$0] })
+            } catch {
+                answers = chunk.map { _ in .failure(error) }
+            }
+            for (index, answer) in zip(chunk, answers) { results[index] = answer }
+        }
+        return results
+    }
+
+    func invalid(_ key: [String]) -> DestinationError? {
+        do { try requireValid(key) } catch { return error }
+        return nil
+    }
+
+    /// The temporary a put of `key` writes first, as a path below `path`.
+    func temporaryRelative(_ key: [String]) -> String {
+        relative(key.dropLast() + [Self.temporaryName(key.last!)])
+    }
+
+    /// The files of a batch, for messages: the key, or how many and the first key.
+    static func naming(_ keys: [[String]]) -> String {
+        guard let first = keys.first?.joined(separator: "/") else { return "no file" }
+        return keys.count == 1 ? first : "\(keys.count) files (\(first), ...)"
+    }
+
+    /// Consecutive runs of `items` whose costs add up to at most `scriptBudget` (each run holds one item at least).
+    static func chunks(_ items: [Int], cost: (Int) -> Int) -> [[Int]] {
+        var result: [[Int]] = []
+        var current: [Int] = [], used = 0
+        for item in items {
+            let size = cost(item)
+            if !current.isEmpty && used + size > scriptBudget {
+                result.append(current)
+                current = []
+                used = 0
+            }
+            current.append(item)
+            used += size
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
+    }
+
+    /// One rsync for every file of the chunk, then one script that moves each complete temporary into place.
+    /// Throws what stops the whole chunk (host gone, destination missing); answers each request otherwise.
+    private func putChunk(_ requests: [PutRequest]) throws(DestinationError) -> [Result<Void, DestinationError>] {
+        let facts = try session.facts(refresh: false)
+        let what = Self.naming(requests.map(\.key))
+        let temporaries = requests.map { SSHCommand.quote(temporaryRelative($0.key)) }
+        var directories: [String] = []
+        for request in requests where !directories.contains(relative(request.key.dropLast())) {
+            directories.append(relative(request.key.dropLast()))
+        }
+        let quotedDirectories = directories.map(SSHCommand.quote).joined(separator: " ")
+        // No leftover temporary may stay: rsync --inplace must start from a new file (a leftover may even be a
+        // second name of a key's file, which must never be written into).
+        let clean = "rm -f -- " + temporaries.joined(separator: " ")
+        // The directories exist before rsync runs, made by mkdir -p: rsync itself would replace a file that stands
+        // where a directory belongs.
+        let prepare = "{ mkdir -p -- \(quotedDirectories) && \(clean); } || { echo logdump-prepare-failed >&2; exit 1; }"
+
+        if session.isFirstBatch() { RsyncStaging.removeLeftovers(in: settings.controlDirectory) }
+        let staging = try RsyncStaging.make(in: settings.controlDirectory, entries: requests.map {
+            (path: $0.key.dropLast() + [Self.temporaryName($0.key.last!)], target: $0.object.path)
+        })
+        let sent = session.transfer(staging: staging.path, bytes: requests.reduce(0) { $0 + $1.object.size },
+                                    fsync: facts.fsync, prepare: prepare, what: what)
+        staging.remove()
+        if let sent, !Self.leavesCompleteFiles(sent) {
+            session.removeQuietly(script(clean))
+            throw sent
+        }
+
+        // Into place, each on its own: create-only with link(2), or replacing with rename(2). Only a temporary of
+        // the full size is linked (one a killed run's rsync is still writing never is). After a failed rsync the
+        // files it did complete are linked too, synced first whatever rsync's --fsync did.
+        let syncFile = !facts.fsync || sent != nil ? "{ sync -- \"$2\" 2>/dev/null || sync; }; " : ""
+        let place = """
+            p() { if test "$(stat -c %s -- "$2" 2>/dev/null)" != "$4"; then rm -f -- "$2"; echo "logdump-incomplete $1"; return 0; fi; \
+            \(syncFile)\
+            if test "$5" = r; then if mv -f -- "$2" "$3"; then echo "logdump-placed $1"; else rm -f -- "$2"; echo "logdump-failed $1"; fi; \
+            elif ln -- "$2" "$3"; then rm -f -- "$2"; echo "logdump-placed $1"; \
+            elif test -e "$3" || test -L "$3"; then rm -f -- "$2"; echo "logdump-exists $1"; \
+            else rm -f -- "$2"; echo "logdump-failed $1"; fi; }; 
+            """
+        var calls = ""
+        for (index, request) in requests.enumerated() {
+            calls += "p \(index) \(temporaries[index]) \(SSHCommand.quote(relative(request.key))) \(request.object.size) \(request.replace ? "r" : "c"); "
+        }
+        let syncDirectories = "{ sync -- \(quotedDirectories) 2>/dev/null || sync; } && echo logdump-synced"
+        let placed: RsyncCommandResult
+        do {
+            placed = try session.remote(script(place + calls + syncDirectories), doing: "moving \(what) into place")
+        } catch {
+            session.removeQuietly(script(clean))
+            throw sent ?? error
+        }
+        let out = placed.stdoutText
+        if out.hasPrefix("logdump-no-root") { throw rootMissing }
+        let answers = Self.answers(out, count: requests.count)
+        let synced = out.contains("logdump-synced")
+        return requests.indices.map { index in
+            let keyText = requests[index].key.joined(separator: "/")
+            switch answers[index].map(String.init) ?? "" {
+            case "logdump-placed" where synced:
+                return .success(())
+            case "logdump-placed":
+                return .failure(.failed("\(keyText) is in place in \(settings.path) on \(session.ssh.target) but its directory could not "
+                    + "be synced to disk: " + SSHCommand.brief(placed.stderrText)))
+            case "logdump-exists":
+                return .failure(.exists(key: keyText))
+            case "logdump-incomplete":
+                return .failure(sent ?? .failed("the copy of \(keyText) on \(session.ssh.target) is incomplete after rsync "
+                    + "(written to by another process?); not moved into place"))
+            default:
+                return .failure(sent ?? .failed("cannot move \(keyText) into place in \(settings.path) on \(session.ssh.target) "
+                    + "(exit \(placed.status)): " + SSHCommand.brief(placed.stderrText)))
+            }
+        }
+    }
+
+    /// A failed rsync that may have completed some files (a full disk, a file it could not write): those are
+    /// still moved into place. One that lost the host or the destination stops the chunk.
+    static func leavesCompleteFiles(_ error: DestinationError) -> Bool {
+        if case .failed = error { return true }
+        return false
+    }
+
+    /// One remote script: for each key, its size and SHA-256, or what is there instead.
+    private func verifyChunk(_ requests: [VerifyRequest]) throws(DestinationError) -> [Result<RemoteCopy, DestinationError>] {
+        // A put that linked the name and was cut off before removing its temporary leaves the temporary as a
+        // second name of the same file: removed here, where the copy is found complete.
+        var body = """
+            v() { if test -L "$2"; then echo "logdump-not-regular $1"; \
+            elif test -f "$2"; then if test "$3" -ef "$2"; then rm -f -- "$3"; fi; \
+            if s=$(stat -c %s -- "$2") && h=$(sha256sum < "$2"); then echo "logdump-file $1 $s ${h%% *}"; else echo "logdump-unreadable $1"; fi; \
+            elif test -e "$2"; then echo "logdump-not-regular $1"; \
+            else echo "logdump-missing $1"; fi; }; 
+            """
+        for (index, request) in requests.enumerated() {
+            body += "v \(index) \(SSHCommand.quote(relative(request.key))) \(SSHCommand.quote(temporaryRelative(request.key))); "
+        }
+        let what = Self.naming(requests.map(\.key))
+        let result = try session.remote(script(body), doing: "verifying \(what)",
+                                        timeoutSeconds: session.transferTimeout(bytes: requests.reduce(0) { $0 + $1.expected.size }))
+        let out = result.stdoutText
+        if out.hasPrefix("logdump-no-root") { throw rootMissing }
+        var found: [Int: [Substring]] = [:]
+        for line in out.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count >= 2, let index = Int(words[1]), index >= 0, index < requests.count { found[index] = words }
+        }
+        return requests.enumerated().map { index, request in
+            let keyText = request.key.joined(separator: "/")
+            guard let words = found[index] else {
+                return .failure(.failed("cannot verify \(keyText) on \(session.ssh.target) (exit \(result.status)): "
+                    + SSHCommand.brief(result.stderrText + "\n" + out)))
+            }
+            switch words[0] {
+            case "logdump-missing":
+                return .success(.missing)
+            case "logdump-not-regular":
+                return .success(.differs("\(settings.path)/\(keyText) on \(session.ssh.target) is not a regular file"))
+            case "logdump-file" where words.count == 4 && Int(words[2]) != nil && words[3].utf8.count == 64:
+                let size = Int(words[2])!, hash = String(words[3])
+                return .success(size == request.expected.size && hash == request.expected.sha256 ? .matches : .differs("size \(size) sha256 \(hash)"))
+            default:
+                return .failure(.failed("cannot verify \(keyText) on \(session.ssh.target): it cannot be read there: "
+                    + SSHCommand.brief(result.stderrText)))
+            }
+        }
+    }
+
+    /// The first word of each `logdump-WORD INDEX` line, by index.
+    static func answers(_ text: String, count: Int) -> [Int: Substring] {
+        var result: [Int: Substring] = [:]
+        for line in text.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count == 2, let index = Int(words[1]), index >= 0, index < count { result[index] = words[0] }
+        }
+        return result
+    }
+}

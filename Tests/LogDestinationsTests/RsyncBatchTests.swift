@@ -1,0 +1,172 @@
+import Foundation
+@testable import LogDestinations
+import LogShipCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The rsync destination's batch forms against a real sshd: many files in a few ssh sessions, every request
+/// answered on its own (key taken, disk full), create-only and verified like single puts.
+@Suite struct RsyncBatchTests {
+    /// Objects whose bytes are numbered lines ("<name> seq=N"), so the far side's copies can be read line by line.
+    static func lineObject(in scratch: String, name: String, lines: Range<Int>) throws -> (LocalObject, [String]) {
+        let generated = lines.map { "\(name) seq=\($0) " + String(repeating: "y", count: 60) }
+        let text = generated.map { $0 + "\n" }.joined()
+        let path = scratch + "/" + name
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        var hasher = SHA256Hasher()
+        hasher.update(Array(text.utf8))
+        return (LocalObject(path: path, size: text.utf8.count, sha256: hasher.hexDigest()), generated)
+    }
+
+    static func lines(at path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    /// One key holds the same bytes already, one holds other content, three are new: the new ones are stored,
+    /// both taken keys are answered `.exists` and left as they were, in one rsync and two remote scripts.
+    @Test(.timeLimit(.minutes(1)))
+    func aBatchStoresTheNewKeysAndAnswersEachTakenKeyOnItsOwn() throws {
+        let scratch = try TemporaryDirectory()
+        let backend = try RsyncBackend(scratch: scratch.path)
+        let destination = backend.destination
+        var objects: [(LocalObject, [String])] = []
+        for i in 0..<5 { objects.append(try Self.lineObject(in: scratch.path, name: "f\(i)", lines: (i * 1000)..<(i * 1000 + 700))) }
+        let other = try Self.lineObject(in: scratch.path, name: "other", lines: 90_000..<90_010)
+        let keys = (0..<5).map { ["web01", "c\($0 % 2)", "www", "access_log.20261130\(10 + $0).zst"] }
+        try destination.put(objects[0].0, key: keys[0], replace: false)   // the same bytes: a copy whose record was lost
+        try destination.put(other.0, key: keys[1], replace: false)        // other content
+        let before = try backend.server.sessions()
+
+        let results = destination.putMany(keys.indices.map { PutRequest(object: objects[$0].0, key: keys[$0], replace: false) })
+
+        let putSessions = try backend.server.sessions() - before
+        #expect(putSessions == 2, "a batch put is one rsync and one remote script, not \(putSessions) sessions")
+        for index in [0, 1] {
+            guard case .failure(.exists(let key)) = results[index] else {
+                Issue.record("request \(index): \(results[index]), expected .exists")
+                continue
+            }
+            #expect(key == keys[index].joined(separator: "/"))
+        }
+        for index in 2..<5 { #expect((try? results[index].get()) != nil, "request \(index): \(results[index])") }
+        #expect(try Self.lines(at: backend.path(keys[0])) == objects[0].1)
+        #expect(try Self.lines(at: backend.path(keys[1])) == other.1, "a taken key was overwritten")
+        for index in 2..<5 { #expect(try Self.lines(at: backend.path(keys[index])) == objects[index].1) }
+        #expect(try backend.leftovers().isEmpty)
+
+        let verifiedBefore = try backend.server.sessions()
+        let found = destination.verifyMany(keys.indices.map { VerifyRequest(key: keys[$0], expected: objects[$0].0) })
+        let verifySessions = try backend.server.sessions() - verifiedBefore
+        #expect(verifySessions == 1, "a batch verify is one remote script, not \(verifySessions) sessions")
+        #expect(try found[0].get() == .matches)
+        guard case .differs(let seen) = try found[1].get() else { Issue.record("other content verified as the copy"); return }
+        #expect(seen.contains("sha256 \(other.0.sha256)"), "\(seen)")
+        for index in 2..<5 { #expect(try found[index].get() == .matches) }
+        // The staging tree of links is gone from the control directory.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: backend.controlDirectory)
+            .filter { $0.hasPrefix(RsyncStaging.prefix) }.isEmpty)
+    }
+
+    /// The central host's disk fills part-way through a batch: what fitted is in place and verified, every other
+    /// request fails with the reason, no temporary stays, every local file is untouched; with room again the
+    /// same batch finishes, each key holding its own lines exactly once.
+    @Test(.timeLimit(.minutes(1)))
+    func aBatchCutShortByAFullDiskFinishesWithTheNextBatch() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let root = scratch.path + "/small"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
+        let mounted = try RsyncRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", root], timeoutSeconds: 10)
+        guard mounted.status == 0 else { throw RsyncTestFailure("mount -t tmpfs failed (the tests run as root): \(mounted.stderrText)") }
+        defer { _ = try? RsyncRunner.run("/bin/umount", ["-l", root], timeoutSeconds: 10) }
+        try server.giveToUser(root)
+        let destination = try DestinationFactory.make(.rsync(server.settings(path: root, controlDirectory: scratch.path + "/state")))
+        try destination.checkAvailable()
+
+        // Six files of about 70 KB into 256 KiB: three fit at most.
+        var objects: [(LocalObject, [String])] = []
+        for i in 0..<6 { objects.append(try Self.lineObject(in: scratch.path, name: "f\(i)", lines: (i * 10_000)..<(i * 10_000 + 1000))) }
+        let originals = try objects.map { try Data(contentsOf: URL(fileURLWithPath: $0.0.path)) }
+        let keys = (0..<6).map { ["web01", "access_log.20261130\(10 + $0).zst"] }
+        let requests = keys.indices.map { PutRequest(object: objects[$0].0, key: keys[$0], replace: false) }
+
+        let first = destination.putMany(requests)
+        let stored = first.indices.filter { (try? first[$0].get()) != nil }
+        #expect(stored.count < 6, "six files fitted in 256 KiB")
+        for index in first.indices where !stored.contains(index) {
+            guard case .failure(.failed(let message)) = first[index] else { Issue.record("request \(index): \(first[index])"); continue }
+            #expect(message.contains("is full") && message.contains("No space left on device") && message.contains("original kept"), "\(message)")
+        }
+        let found = destination.verifyMany(keys.indices.map { VerifyRequest(key: keys[$0], expected: objects[$0].0) })
+        for index in keys.indices {
+            #expect(try found[index].get() == (stored.contains(index) ? .matches : .missing), "key \(index)")
+        }
+        let temporaries = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".logdump-tmp") }
+        #expect(temporaries.isEmpty, "\(temporaries)")
+        for index in objects.indices { #expect(try Data(contentsOf: URL(fileURLWithPath: objects[index].0.path)) == originals[index]) }
+
+        #expect(try RsyncRunner.run("/bin/mount", ["-o", "remount,size=8m", root], timeoutSeconds: 10).status == 0)
+        let rest = keys.indices.filter { !stored.contains($0) }
+        let second = destination.putMany(rest.map { requests[$0] })
+        for result in second { #expect((try? result.get()) != nil, "\(result)") }
+        var seen: [String: Int] = [:]
+        for index in keys.indices {
+            let lines = try Self.lines(at: root + "/" + keys[index].joined(separator: "/"))
+            #expect(lines == objects[index].1, "key \(index) does not hold its own lines in order")
+            for line in lines { seen[line, default: 0] += 1 }
+        }
+        #expect(seen.count == 6000 && seen.values.allSatisfy { $0 == 1 })
+        #expect(destination.verifyMany(keys.indices.map { VerifyRequest(key: keys[$0], expected: objects[$0].0) })
+            .allSatisfy { (try? $0.get()) == .matches })
+    }
+
+    /// A batch whose remote script would pass Linux's 128 KiB limit on one argument is cut into chunks: 300 keys
+    /// with long names go up and are verified.
+    @Test(.timeLimit(.minutes(2)))
+    func aBatchLargerThanOneRemoteCommandIsCutIntoChunks() throws {
+        let scratch = try TemporaryDirectory()
+        let backend = try RsyncBackend(scratch: scratch.path)
+        let long = String(repeating: "d", count: 120)
+        let objects = try (0..<300).map { try Self.lineObject(in: scratch.path, name: "o\($0)", lines: ($0 * 10)..<($0 * 10 + 3)) }
+        let keys = (0..<300).map { ["web01", long, "\(long)-\($0).zst"] }
+        let results = backend.destination.putMany(keys.indices.map { PutRequest(object: objects[$0].0, key: keys[$0], replace: false) })
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        let found = backend.destination.verifyMany(keys.indices.map { VerifyRequest(key: keys[$0], expected: objects[$0].0) })
+        #expect(found.allSatisfy { (try? $0.get()) == .matches })
+        for index in [0, 150, 299] { #expect(try Self.lines(at: backend.path(keys[index])) == objects[index].1) }
+        #expect(try backend.leftovers().isEmpty)
+    }
+
+    @Test func chunksStayWithinTheScriptBudgetAndKeepTheOrder() {
+        let budget = RsyncDestination.scriptBudget
+        let chunks = RsyncDestination.chunks(Array(0..<10), cost: { $0 == 7 ? budget * 2 : budget / 3 })
+        #expect(chunks == [[0, 1, 2], [3, 4, 5], [6], [7], [8, 9]])
+        #expect(RsyncDestination.chunks([], cost: { _ in 1 }).isEmpty)
+    }
+
+    /// A staging tree a killed run left (its process gone) is removed by the next process's first batch.
+    @Test(.timeLimit(.minutes(1)))
+    func aStagingTreeOfAKilledRunIsRemoved() throws {
+        let scratch = try TemporaryDirectory()
+        let backend = try RsyncBackend(scratch: scratch.path)
+        try FileManager.default.createDirectory(atPath: backend.controlDirectory, withIntermediateDirectories: true)
+        // pid_max is at most 2^22: no process has this pid.
+        let left = backend.controlDirectory + "/" + RsyncStaging.prefix + "99999999.0"
+        try FileManager.default.createDirectory(atPath: left + "/web01", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: left + "/web01/.a.zst.logdump-tmp", withDestinationPath: "/etc/hostname")
+        let (object, _) = try Self.lineObject(in: scratch.path, name: "a", lines: 0..<10)
+        try backend.destination.put(object, key: ["web01", "a.zst"], replace: false)
+        #expect(!FileManager.default.fileExists(atPath: left))
+        #expect(FileManager.default.fileExists(atPath: "/etc/hostname"))
+    }
+}
+
+extension RsyncTestServer {
+    /// Remote commands the server started (one "Starting session" line each, over any connection).
+    func sessions() throws -> Int {
+        try occurrences(of: "Starting session")
+    }
+}
