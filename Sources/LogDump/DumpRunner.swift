@@ -4,6 +4,7 @@ import LogDestinations
 import LogShipCore
 import Logging
 import Synchronization
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -110,41 +111,101 @@ public final class DumpRunner: Sendable {
         return exit
     }
 
+    /// The workers compress; one shipper thread takes the files they hand over as batches (one rsync, one remote
+    /// hash for many files), then removes what its batch proved shipped.
     func execute(_ jobs: [Job], context: StageContext) -> [Outcome] {
         let workers = min(configuration.effectiveWorkers, max(1, jobs.count))
         let threads = configuration.threads > 0 ? configuration.threads : max(1, WorkerPool.coreCount / workers)
         let results = Mutex<[Outcome]>([])
         let progress = options.progress && !jobs.isEmpty ? ProgressBar(total: jobs.count) : nil
-        WorkerPool.run(count: jobs.count, workers: workers, makeState: { CompressStage.CompressorCache() }) { cache, index in
-            let outcome = self.process(jobs[index], context: context, threads: threads, cache: cache)
+        let finished: @Sendable (Outcome) -> Void = { outcome in
             results.withLock { $0.append(outcome) }
             progress?.advance(bytes: outcome.bytesIn)
         }
+        let ready = ShipQueue<Handed>(files: jobs.count, batchLimit: Self.batchLimit)
+        let shipped = DispatchSemaphore(value: 0)
+        let shipper = Thread {
+            var cache = CompressStage.CompressorCache()
+            while let batch = ready.nextBatch() {
+                for var item in self.ship(batch, context: context) {
+                    // At `shipped` now: the original goes (the steps loop removes it).
+                    if item.outcome.error == nil { self.process(&item.record, &item.outcome, context: context, threads: threads, cache: &cache) }
+                    finished(item.outcome)
+                }
+            }
+            shipped.signal()
+        }
+        shipper.start()
+        WorkerPool.run(count: jobs.count, workers: workers, makeState: { CompressStage.CompressorCache() }) { cache, index in
+            var record = jobs[index].record
+            var outcome = Outcome(container: record.container, site: record.site)
+            if jobs[index].newGeneration {
+                do { try context.store.save(record) } catch { self.fail(&record, &outcome, error, context: context) }
+            }
+            if outcome.error == nil { self.process(&record, &outcome, context: context, threads: threads, cache: &cache) }
+            if outcome.error == nil, record.step == .compressed || record.step == .shipping {
+                ready.hand(Handed(record: record, outcome: outcome))
+            } else {
+                ready.pass()
+                finished(outcome)
+            }
+        }
+        shipped.wait()
         progress?.finish()
         return results.withLock { $0 }
     }
 
-    /// Drives one file through the steps its record has left, saving the record after each.
-    func process(_ job: Job, context: StageContext, threads: Int, cache: CompressStage.CompressorCache) -> Outcome {
-        var record = job.record
-        var outcome = Outcome(container: record.container, site: record.site)
-        let compress = CompressStage(context: context), ship = ShipStage(context: context)
-        let verify = VerifyStage(context: context), remove = RemoveStage(context: context)
-        var keyWasFree = false
+    /// Files shipped together at most (one rsync, one remote hash): enough to pay a round trip for many files,
+    /// few enough that a run killed mid-batch or a batch failing as a whole holds back little.
+    static let batchLimit = 8
+
+    /// A file on its way from the workers to the shipper.
+    struct Handed: Sendable {
+        var record: FileRecord
+        var outcome: Outcome
+    }
+
+    /// Ships a batch (keys, copies, proofs), each file's record saved at each step.
+    func ship(_ batch: [Handed], context: StageContext) -> [Handed] {
+        var items = batch
+        let placed = ShipStage(context: context).run(items.map(\.record))
+        var proving: [Int] = []
+        for (index, result) in placed.enumerated() {
+            switch result {
+            case let .success(record):
+                items[index].record = record
+                proving.append(index)
+            case let .failure(error):
+                fail(&items[index], error, context: context)
+            }
+        }
+        let proven = VerifyStage(context: context).run(proving.map { items[$0].record })
+        for (index, result) in zip(proving, proven) {
+            switch result {
+            case let .success(record):
+                items[index].record = record
+                items[index].outcome.shippedParts += 1
+                items[index].outcome.bytesIn += record.length ?? 0
+                items[index].outcome.bytesOut += record.compressedSize ?? 0
+            case let .failure(error):
+                fail(&items[index], error, context: context)
+            }
+        }
+        return items
+    }
+
+    /// Drives one file through the steps its record has left, saving the record after each, up to shipping
+    /// (`compressed` and `shipping` are the shipper's, in batches).
+    func process(_ record: inout FileRecord, _ outcome: inout Outcome, context: StageContext, threads: Int,
+                 cache: inout CompressStage.CompressorCache) {
+        let compress = CompressStage(context: context), remove = RemoveStage(context: context)
         do {
-            if job.newGeneration { try context.store.save(record) }
             loop: while true {
                 switch record.step {
                 case .closed:
                     guard try compress.run(&record, threads: threads, cache: cache) else { break loop }
-                case .compressed:
-                    keyWasFree = try ship.chooseKey(&record)
-                case .shipping:
-                    try ship.put(record, keyWasFree: keyWasFree)
-                    try verify.run(&record)
-                    outcome.shippedParts += 1
-                    outcome.bytesIn += record.length ?? 0
-                    outcome.bytesOut += record.compressedSize ?? 0
+                case .compressed, .shipping:
+                    break loop
                 case .shipped:
                     guard try remove.run(&record) else { break loop }
                 case .removed:
@@ -153,14 +214,22 @@ public final class DumpRunner: Sendable {
                 hooks.afterStep()
             }
         } catch {
-            outcome.error = "\(record.source): \(record.step) step failed: \(error)"
-            record.lastError = outcome.error
-            record.failures += 1
-            // Best effort: the step itself is unchanged, so the next run retries it.
-            if record.step != .closed || record.generation > 0 || (try? context.store.load(id: record.id)) != nil {
-                try? context.store.save(record)
-            }
+            fail(&record, &outcome, error, context: context)
         }
-        return outcome
+    }
+
+    func fail(_ item: inout Handed, _ error: any Error, context: StageContext) {
+        fail(&item.record, &item.outcome, error, context: context)
+    }
+
+    /// Records a failed step: the step itself is unchanged, so the next run retries it.
+    func fail(_ record: inout FileRecord, _ outcome: inout Outcome, _ error: any Error, context: StageContext) {
+        outcome.error = "\(record.source): \(record.step) step failed: \(error)"
+        record.lastError = outcome.error
+        record.failures += 1
+        // Best effort.
+        if record.step != .closed || record.generation > 0 || (try? context.store.load(id: record.id)) != nil {
+            try? context.store.save(record)
+        }
     }
 }

@@ -1,10 +1,13 @@
 import LogDestinations
 import LogShipCore
 
-/// compressed → shipping → (written): picks the key, then puts the copy there, create-only.
+/// compressed → shipping → (written), for a batch of files at once: picks each key, then puts the copies there,
+/// create-only, in the destination's batch form (one rsync for all of them, or one put after the other).
 ///
-/// The key is the first free one of `{name}`, `{name}.1`, ... (or one that already holds exactly this copy:
-/// a run killed between writing and recording). A key taken by other content is never overwritten.
+/// A key is the first free one of `{name}`, `{name}.1`, ... (or one that already holds exactly this copy: a run
+/// killed between writing and recording), written down before anything is sent. A key taken by other content is
+/// never overwritten. Every record is saved on its own as soon as its step changes, so a run killed anywhere in
+/// a batch resumes each file where it was.
 struct ShipStage {
     let context: StageContext
 
@@ -15,59 +18,176 @@ struct ShipStage {
                                           periodStart: record.periodStart, zone: context.zone)
     }
 
-    /// compressed → shipping: the first free key, written down before anything is sent. Returns true when
-    /// the key was free (nothing there), so the put that follows in this run need not ask again.
-    @discardableResult
-    func chooseKey(_ record: inout FileRecord) throws -> Bool {
-        var free = false
-        let object = try context.localObject(record)
-        for attempt in 0..<1000 {
-            guard let key = keyCandidate(record, attempt: attempt) else {
-                throw DestinationError.failed("cannot render the destination key for \(record.source)")
-            }
-            switch try context.destination.verify(key: key, expected: object) {
-            case .matches:
-                record.key = key.joined(separator: "/")
-            case .missing:
-                record.key = key.joined(separator: "/")
-                free = true
-            case .differs:
-                if attempt == 0 {
-                    let text = "\(key.joined(separator: "/")) already exists at the destination with other content; "
-                        + "\(record.source) goes under the next free name (never overwritten)"
-                    context.log.warning("\(text)")
-                }
-                continue
-            }
-            break
-        }
-        guard record.key != nil else {
-            throw DestinationError.failed("no free destination key for \(record.source) after 1000 names")
-        }
-        record.step = .shipping
-        try context.store.save(record)
-        return free
+    /// Where one file of the batch is.
+    private struct Slot {
+        var record: FileRecord
+        var object: LocalObject? = nil
+        /// What this run knows is under the record's key (nil: not asked yet).
+        var found: RemoteCopy? = nil
+        /// The copy is under the key (put now, or found there).
+        var placed = false
+        var error: (any Error)? = nil
+        var open: Bool { error == nil && !placed }
     }
 
-    /// At `shipping`: makes sure the copy is under the record's key (unless it already is, exactly).
-    /// `keyWasFree`: this run's `chooseKey` just found nothing under the key, so it is not asked again (a run
-    /// resuming at `shipping` after a crash always asks: its earlier put may have landed).
-    func put(_ record: FileRecord, keyWasFree: Bool = false) throws {
-        guard let keyText = record.key else { throw DestinationError.failed("\(record.source): no key recorded (incomplete record)") }
-        let key = keyText.split(separator: "/").map(String.init)
-        let object = try context.localObject(record)
-        let found: RemoteCopy = keyWasFree ? .missing : try context.destination.verify(key: key, expected: object)
-        switch found {
-        case .matches:
-            return
-        case let .differs(seen):
-            // This key was chosen for this record and written by it: a damaged copy of our own.
-            let text = "the copy of \(record.source) at \(context.destination.description)/\(keyText) does not match what "
-                + "was written (\(seen); expected \(object)): corrupted at the destination? writing it again"
-            context.log.warning("\(text)")
-            try context.destination.put(object, key: key, replace: true)
-        case .missing:
-            try context.destination.put(object, key: key, replace: false)
+    /// Ships records at `compressed` or `shipping`; one answer per record, in order: the record at `shipping` with
+    /// its copy under its key (ready for `VerifyStage`), or the error that stopped it (its last saved record stays
+    /// for the next run).
+    func run(_ records: [FileRecord]) -> [Result<FileRecord, any Error>] {
+        var slots = records.map { record -> Slot in
+            var slot = Slot(record: record)
+            do {
+                slot.object = try context.localObject(record)
+                if record.step == .shipping && record.key == nil {
+                    throw DestinationError.failed("\(record.source): no key recorded (incomplete record)")
+                }
+            } catch {
+                slot.error = error
+            }
+            return slot
         }
+        // A key found taken at the put (another writer between choosing and linking) sends the file back to choose
+        // the next name; twice more at most in one run.
+        for _ in 0..<3 {
+            chooseKeys(&slots)
+            placeCopies(&slots)
+            guard slots.contains(where: { $0.open && $0.record.step == .compressed }) else { break }
+        }
+        return slots.map { slot in
+            if let error = slot.error { return .failure(error) }
+            if slot.placed { return .success(slot.record) }
+            return .failure(DestinationError.failed("\(slot.record.source): its key was taken by another writer three times in one run; "
+                + "the next run chooses again"))
+        }
+    }
+
+    /// compressed → shipping: the first free key of each, written down before anything is sent. Every round asks
+    /// the destination about one candidate per file still looking, in one batch.
+    private func chooseKeys(_ slots: inout [Slot]) {
+        var attempt = [Int](repeating: 0, count: slots.count)
+        // A key another file of the batch holds is taken, whatever the destination says (two files never share one).
+        var claimed = Set(slots.compactMap { $0.error == nil && $0.record.step == .shipping ? $0.record.key : nil })
+        var looking = slots.indices.filter { slots[$0].open && slots[$0].record.step == .compressed }
+        while !looking.isEmpty {
+            var asked: [(index: Int, key: [String])] = []
+            for index in looking {
+                while let key = keyCandidate(slots[index].record, attempt: attempt[index]), claimed.contains(key.joined(separator: "/")),
+                      attempt[index] < 1000 {
+                    attempt[index] += 1
+                }
+                guard attempt[index] < 1000 else {
+                    slots[index].error = DestinationError.failed("no free destination key for \(slots[index].record.source) after 1000 names")
+                    continue
+                }
+                guard let key = keyCandidate(slots[index].record, attempt: attempt[index]) else {
+                    slots[index].error = DestinationError.failed("cannot render the destination key for \(slots[index].record.source)")
+                    continue
+                }
+                asked.append((index, key))
+            }
+            let answers = context.destination.verifyMany(asked.map { VerifyRequest(key: $0.key, expected: slots[$0.index].object!) })
+            looking = []
+            for ((index, key), answer) in zip(asked, answers) {
+                let keyText = key.joined(separator: "/")
+                switch answer {
+                case let .failure(error):
+                    slots[index].error = error
+                    continue
+                case .success(.differs):
+                    if attempt[index] == 0 {
+                        let text = "\(keyText) already exists at the destination with other content; "
+                            + "\(slots[index].record.source) goes under the next free name (never overwritten)"
+                        context.log.warning("\(text)")
+                    }
+                    attempt[index] += 1
+                    looking.append(index)
+                    continue
+                case let .success(found):
+                    slots[index].found = found
+                }
+                claimed.insert(keyText)
+                slots[index].record.key = keyText
+                slots[index].record.step = .shipping
+                do {
+                    try context.store.save(slots[index].record)
+                } catch {
+                    slots[index].error = error
+                    continue
+                }
+                context.hooks.afterStep()
+            }
+        }
+    }
+
+    /// At `shipping`: makes sure each copy is under its record's key (unless it already is, exactly). A file
+    /// whose key this run found free is not asked about again; one resuming at `shipping` after a crash always
+    /// is (its earlier put may have landed).
+    private func placeCopies(_ slots: inout [Slot]) {
+        let unknown = slots.indices.filter { slots[$0].open && slots[$0].record.step == .shipping && slots[$0].found == nil }
+        let answers = context.destination.verifyMany(unknown.map { VerifyRequest(key: key(slots[$0].record), expected: slots[$0].object!) })
+        for (index, answer) in zip(unknown, answers) {
+            switch answer {
+            case let .success(found): slots[index].found = found
+            case let .failure(error): slots[index].error = error
+            }
+        }
+
+        var sending: [Int] = []
+        for index in slots.indices where slots[index].open && slots[index].record.step == .shipping {
+            switch slots[index].found {
+            case .matches:
+                slots[index].placed = true
+            case let .differs(seen):
+                // This key was chosen for this record and written by it: a damaged copy of our own.
+                let text = "the copy of \(slots[index].record.source) at \(context.destination.description)/\(slots[index].record.key ?? "") "
+                    + "does not match what was written (\(seen); expected \(slots[index].object!)): corrupted at the destination? writing it again"
+                context.log.warning("\(text)")
+                sending.append(index)
+            case .missing, nil:
+                sending.append(index)
+            }
+        }
+        let requests = sending.map { index -> PutRequest in
+            let replace = if case .differs = slots[index].found { true } else { false }
+            return PutRequest(object: slots[index].object!, key: key(slots[index].record), replace: replace)
+        }
+        var taken: [Int] = []
+        for (index, result) in zip(sending, context.destination.putMany(requests)) {
+            switch result {
+            case .success:
+                slots[index].placed = true
+            case .failure(.exists):
+                taken.append(index)
+            case let .failure(error):
+                slots[index].error = error
+            }
+        }
+
+        // Taken between choosing and putting: the same bytes are adopted; other content is never ours (nothing of
+        // ours was linked there), so the file goes back to choose the next free name.
+        let recheck = context.destination.verifyMany(taken.map { VerifyRequest(key: key(slots[$0].record), expected: slots[$0].object!) })
+        for (index, answer) in zip(taken, recheck) {
+            switch answer {
+            case .success(.matches):
+                slots[index].placed = true
+            case .success(.differs):
+                let text = "\(slots[index].record.key ?? "") was taken at the destination by other content while "
+                    + "\(slots[index].record.source) was on its way; it goes under the next free name (never overwritten)"
+                context.log.warning("\(text)")
+                slots[index].record.key = nil
+                slots[index].record.step = .compressed
+                slots[index].found = nil
+                do { try context.store.save(slots[index].record) } catch { slots[index].error = error }
+            case .success(.missing):
+                slots[index].error = DestinationError.failed("\(slots[index].record.key ?? "") was reported taken at the destination, "
+                    + "then found missing; \(slots[index].record.source) is retried by the next run")
+            case let .failure(error):
+                slots[index].error = error
+            }
+        }
+    }
+
+    private func key(_ record: FileRecord) -> [String] {
+        (record.key ?? "").split(separator: "/").map(String.init)
     }
 }

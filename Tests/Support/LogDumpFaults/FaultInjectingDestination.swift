@@ -33,6 +33,21 @@ public struct FaultInjectingDestination: Destination {
         if damageAfterPut { try putDamagedCopy(of: object, key: key) }
     }
 
+    /// A batch goes to the wrapped destination as a batch (one rsync for all of it), after one pause.
+    public func putMany(_ requests: [PutRequest]) -> [Result<Void, DestinationError>] {
+        if putDelayMicroseconds > 0 && !requests.isEmpty { usleep(putDelayMicroseconds) }
+        var results = inner.putMany(requests)
+        guard damageAfterPut else { return results }
+        for (index, request) in requests.enumerated() where (try? results[index].get()) != nil {
+            results[index] = Result { () throws(DestinationError) in try putDamagedCopy(of: request.object, key: request.key) }
+        }
+        return results
+    }
+
+    public func verifyMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
+        inner.verifyMany(requests)
+    }
+
     /// The same bytes with the middle one flipped, stored over the good copy.
     func putDamagedCopy(of object: LocalObject, key: [String]) throws(DestinationError) {
         guard let file = fopen(object.path, "rb") else { throw .failed("fault injection: cannot read \(object.path)") }
