@@ -34,6 +34,7 @@ struct RemoveStage {
         let size = Int(info.st_size)
         let end = record.offset + (record.length ?? 0)
         if size == end {
+            guard tailAllowsRemoval(record, size: size) else { return false }
             _ = try Syscall.retrying("remove", path: record.source.description) { unlinkat(parent.rawValue, record.source.name, 0) }
             try parent.sync(path: "the directory of " + record.source.description)
             try finish(&record)
@@ -49,6 +50,25 @@ struct RemoveStage {
         }
         try context.store.save(record)
         return false
+    }
+
+    /// With `[tail]` and `gate_removal`, whether tail's checkpoint says this file was streamed to its end;
+    /// when not, says why (a warning when tail seems stopped, else with `-v`).
+    private func tailAllowsRemoval(_ record: FileRecord, size: Int) -> Bool {
+        guard let tail = context.configuration.tail, tail.gateRemoval else { return true }
+        let document: TailCheckpointDocument?
+        do { document = try TailCheckpointFile.load(stateDirectory: context.configuration.stateDirectory) } catch {
+            context.log.warning("\(record.source): kept: the tail checkpoints cannot be read: \(error)")
+            return false
+        }
+        switch TailRemovalGate.verdict(document, path: record.source.description, device: record.device, inode: record.inode,
+                                       size: Int64(size), now: context.clock()) {
+        case .remove:
+            return true
+        case let .keep(reason, stopped):
+            if stopped { context.log.warning("\(record.source): \(reason)") } else { context.log.info("\(record.source): \(reason)") }
+            return false
+        }
     }
 
     /// The descriptor, or nil when the path is gone (ENOENT) or is now a link (ELOOP).

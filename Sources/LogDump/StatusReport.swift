@@ -17,11 +17,18 @@ public struct StatusReport {
         public var shipped = 0
         public var failed = 0
         public var oldestWaiting: Int? = nil
+        /// With `[tail]`: files on disk that `logdump tail` streamed to their end, and the bytes it has not sent yet.
+        public var streamed = 0
+        public var tailLagBytes: Int64 = 0
     }
 
     public var rows: [Row]
     public var lastRun: RunSummary?
     public var warnings: [String]
+    /// With `[tail]`: when tail last saved its checkpoints (nil: never); without `[tail]`, no tail columns.
+    public var tailConfigured = false
+    public var tailSavedAt: Int? = nil
+    public var now = 0
 
     public static func gather(configuration: DumpConfiguration, now: Int = Int(time(nil))) throws -> StatusReport {
         let scanner = try SourceScanner(configuration: configuration)
@@ -39,10 +46,19 @@ public struct StatusReport {
             return key
         }
         var seen = Set<String>()
+        let tailDocument = configuration.tail == nil ? nil : try? TailCheckpointFile.load(stateDirectory: configuration.stateDirectory)
+        var checkpoints: [String: TailCheckpoint] = [:]
+        for entry in tailDocument?.files ?? [] { checkpoints[entry.path] = entry }
         for file in files {
             let id = FileRecord.id(for: file.path)
             seen.insert(id)
             let k = row(file.container, file.site)
+            if configuration.tail != nil {
+                let entry = checkpoints[file.path.description].flatMap { $0.device == file.device && $0.inode == file.inode ? $0 : nil }
+                let sent = entry?.offset ?? 0
+                if entry?.finished == true && sent >= Int64(file.size) { rows[k]!.streamed += 1 }
+                rows[k]!.tailLagBytes += max(0, Int64(file.size) - sent)
+            }
             let record = byID[id]
             if let record, record.lastError != nil, record.step != .removed {
                 rows[k]!.failed += 1
@@ -63,16 +79,21 @@ public struct StatusReport {
             }
         }
         return StatusReport(rows: rows.values.sorted { ($0.container, $0.site) < ($1.container, $1.site) },
-                            lastRun: store?.lastRun(), warnings: warnings)
+                            lastRun: store?.lastRun(), warnings: warnings, tailConfigured: configuration.tail != nil,
+                            tailSavedAt: tailDocument?.savedAt, now: now)
     }
 
     public func render(zone: CivilTimeZone) -> String {
         var lines: [String] = []
-        let header = ["CONTAINER", "SITE", "OPEN", "CLOSED", "PENDING", "SHIPPED", "FAILED", "OLDEST WAITING"]
+        var header = ["CONTAINER", "SITE", "OPEN", "CLOSED", "PENDING", "SHIPPED", "FAILED"]
+        if tailConfigured { header += ["STREAMED", "TAIL LAG"] }
+        header.append("OLDEST WAITING")
         var table = [header]
         for r in rows {
-            table.append([r.container, r.site, "\(r.open)", "\(r.closed)", "\(r.pending)", "\(r.shipped)", "\(r.failed)",
-                          r.oldestWaiting.flatMap { zone.format("%Y-%m-%d %H:%M", at: $0) } ?? "-"])
+            var line = [r.container, r.site, "\(r.open)", "\(r.closed)", "\(r.pending)", "\(r.shipped)", "\(r.failed)"]
+            if tailConfigured { line += ["\(r.streamed)", "\(r.tailLagBytes) B"] }
+            line.append(r.oldestWaiting.flatMap { zone.format("%Y-%m-%d %H:%M", at: $0) } ?? "-")
+            table.append(line)
         }
         var widths = Array(repeating: 0, count: header.count)
         for line in table { for (i, cell) in line.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -91,6 +112,11 @@ public struct StatusReport {
         } else {
             lines.append("")
             lines.append("last run: never")
+        }
+        if tailConfigured {
+            lines.append(tailSavedAt.map { "tail: checkpoints saved \(max(0, now - $0)) s ago" + (now - $0 > TailRemovalGate.staleSeconds
+                ? " (logdump tail seems stopped: run keeps the originals it has not streamed)" : "") }
+                ?? "tail: no checkpoint saved yet (is logdump tail running?)")
         }
         for w in warnings { lines.append("warning: " + w) }
         return lines.map { $0.trimmingTrailingSpaces }.joined(separator: "\n") + "\n"
