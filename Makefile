@@ -2,7 +2,7 @@
 SWIFT ?= swift
 
 .PHONY: deps build release test fuzz demo bench bench-compress bench-ship clean \
-	release-binaries man completions install deb man-generated
+	release-binaries man completions install deb rpm man-generated
 
 # Release builds, installation and packages (README "Install") share one scratch path, so the release binaries
 # are built once and reused by `make install`, `make deb` and `make rpm`.
@@ -80,6 +80,11 @@ install: release-binaries man completions
 deb: release-binaries man completions
 	PACKAGE_MAINTAINER="$(PACKAGE_MAINTAINER)" PACKAGE_COMPRESSION_LEVEL=$(PACKAGE_COMPRESSION_LEVEL) \
 	  bash packaging/debian/build-deb.sh $(PKG_SCRATCH) $(VERSION)
+
+# RHEL-family package (rpmbuild from Debian's rpm package), the same files as the .deb.
+rpm: release-binaries man completions
+	PACKAGE_MAINTAINER="$(PACKAGE_MAINTAINER)" PACKAGE_COMPRESSION_LEVEL=$(PACKAGE_COMPRESSION_LEVEL) \
+	  bash packaging/rpm/build-rpm.sh $(PKG_SCRATCH) $(VERSION)
 
 # Builds everything, checks the packages (release build, .deb/.rpm, lintian, installed into a throw-away root:
 # scripts/check-packages.sh), runs each fuzz target over its corpus for a bounded time, then every test (unit and

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# make test's package check (README "Install"): builds the release binaries once and from them the .deb packages,
-# lints them with lintian (no errors allowed), renders the manual pages
+# make test's package check (README "Install"): builds the release binaries once and from them the .deb packages
+# (and the .rpm when rpmbuild is there), lints them with lintian (no errors allowed), renders the manual pages
 # with warnings on, verifies the systemd units, installs the packages into a throw-away root and runs the
 # installed programs against the installed samples:
 #   - with overlayfs (root, as CI is): `dpkg -i` in a chroot over an overlay of / (the maintainer scripts run:
 #     /var/lib/logdump 0750, the cronolog diversion and its removal), then logsplit --check, logdump validate
-#     and one shipping run with the installed /etc/logdump.toml; nothing on this machine changes;
+#     and one shipping run with the installed /etc/logdump.toml; then the .rpm the same way (`rpm -i`);
+#     nothing on this machine changes;
 #   - without: `dpkg -x` into a scratch directory and the same programs, configuration paths overridden.
-# PKG_SCRATCH (default .build-pkg) is where the release build and the packages go; PACKAGE_CHECK_TIMES=1 prints
-# how long each step took.
+# PKG_SCRATCH (default .build-pkg) is where the release build and the packages go; each step prints how long the
+# previous one took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -26,13 +27,19 @@ step() {  # step NAME: print how long the previous step took, then the new step'
 }
 
 step "release build, manual pages, completions, .deb packages"
-rm -f "$packages"/*.deb
+rm -f "$packages"/*.deb "$packages"/*.rpm
 make --no-print-directory PKG_SCRATCH="$scratch" PACKAGE_COMPRESSION_LEVEL=1 deb >/dev/null
 version=$(sed -n 's/^#define LOGSPLIT_RELEASE "\(.*\)"/\1/p' Sources/CBuildInfo/release.h)
 arch=$(dpkg --print-architecture)
 deb="$packages/logsplit_${version}-1_${arch}.deb"
 cronolog_deb="$packages/logsplit-cronolog_${version}-1_all.deb"
 for file in "$deb" "$cronolog_deb"; do [ -f "$file" ] || fail "$file was not built"; done
+
+if command -v rpmbuild >/dev/null; then
+  step ".rpm package"
+  make --no-print-directory PKG_SCRATCH="$scratch" PACKAGE_COMPRESSION_LEVEL=1 rpm >/dev/null || fail "make rpm failed"
+  ls "$packages"/logsplit-"$version"-*.rpm >/dev/null 2>&1 || fail "no logsplit rpm in $packages"
+fi
 
 step "lintian"
 if ! lintian --fail-on error --info --display-level '>=warning' "$deb" "$cronolog_deb"; then
@@ -79,7 +86,8 @@ check_installed() {  # check_installed RUNNER
   for sample in logsplit.conf logsplit-vhosts.conf; do
     # The template of the sample's CustomLog line, with the options before it.
     template=$("$@" cat "/usr/share/doc/logsplit/examples/apache/$sample" \
-      | sed -n 's/^CustomLog "|\/usr\/bin\/logsplit \([^"]*\)".*/\1/p' | head -n1)
+      | sed -n 's/^CustomLog "|\/usr\/bin\/logsplit \([^"]*\)".*/\1/p')
+    template=${template%%$'\n'*}   # the first active CustomLog line
     [ -n "$template" ] || { fail "no CustomLog \"|/usr/bin/logsplit ...\" line in the installed $sample"; continue; }
     # shellcheck disable=SC2086 # the options and the template are separate words, as Apache splits them
     "$@" /usr/bin/logsplit --check $template >/dev/null || fail "installed logsplit --check $template (from $sample)"
@@ -116,7 +124,8 @@ if unshare -m true 2>/dev/null && mkdir -p "$work/upper" "$work/ovl" "$work/merg
     said=$(in_root "$name" --version 2>&1) || true
     [[ $said == "logsplit version "* ]] || fail "$name runs '$said', not logsplit, with logsplit-cronolog installed"
   done
-  in_root dpkg-divert --list | grep -q "/usr/bin/cronolog to /usr/bin/cronolog.real by logsplit-cronolog" \
+  diversions=$(in_root dpkg-divert --list) || true
+  grep -q "/usr/bin/cronolog to /usr/bin/cronolog.real by logsplit-cronolog" <<<"$diversions" \
     || fail "no diversion of /usr/bin/cronolog by logsplit-cronolog"
   in_root dpkg -r logsplit-cronolog >/dev/null || fail "dpkg -r logsplit-cronolog failed"
   if [ -n "$real_cronolog" ]; then
@@ -128,6 +137,25 @@ if unshare -m true 2>/dev/null && mkdir -p "$work/upper" "$work/ovl" "$work/merg
   in_root sh -c 'dpkg-divert --list | grep -q logsplit-cronolog' && fail "logsplit-cronolog left a diversion behind"
   in_root dpkg --purge logsplit >/dev/null || fail "dpkg --purge logsplit failed"
   in_root test ! -e /usr/bin/logsplit || fail "/usr/bin/logsplit is still there after purge"
+
+  rpm_files=("$packages"/logsplit-"$version"-*.rpm)
+  rpm_file=${rpm_files[0]}
+  if [ -f "$rpm_file" ]; then
+    step "rpm -i in the same chroot (own rpm database; --nodeps: Debian's rpm database lists no glibc)"
+    cp "$rpm_file" "$work/upper/tmp/"
+    in_root sh -c "rm -rf /var/lib/logdump /etc/logdump.toml /etc/cron.d/logdump &&
+      rpm -i --force-debian --nodeps --dbpath /var/lib/rpm-check /tmp/$(basename "$rpm_file")" || fail "rpm -i $(basename "$rpm_file") failed"
+    mode=$(in_root stat -c '%a %U %G' /var/lib/logdump) || true
+    [ "$mode" = "750 root root" ] || fail "/var/lib/logdump from the rpm is '$mode', not '750 root root'"
+    in_root test -f /usr/lib/systemd/system/logdump.timer || fail "the rpm has no /usr/lib/systemd/system/logdump.timer"
+    check_installed in_root
+    in_root rpm -e --force-debian --dbpath /var/lib/rpm-check logsplit || fail "rpm -e logsplit failed"
+    in_root test ! -e /usr/bin/logsplit || fail "/usr/bin/logsplit is still there after rpm -e"
+  fi
+  # The overlay kept all of it away from this machine.
+  if grep -q logsplit-cronolog <<<"$(dpkg-divert --list)" || [ -e /var/lib/rpm-check ]; then
+    fail "the chroot's changes reached this machine (a logsplit-cronolog diversion or /var/lib/rpm-check)"
+  fi
 else
   step "dpkg -x into a scratch directory (no overlayfs here: maintainer scripts not run)"
   in_tree() {  # runs a command with its /usr and /etc arguments taken from the extracted tree
