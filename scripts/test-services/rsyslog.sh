@@ -41,7 +41,7 @@ make_tls() {
   local d="$1" n eku
   mkdir -p "$d"
   for n in ca other-ca; do
-    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3 -subj "/CN=logsplit test $n" \
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -sha256 -days 3 -subj "/CN=logsplit test $n" \
       -keyout "$d/$n.key" -out "$d/$n.pem" \
       -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
   done
@@ -49,7 +49,7 @@ make_tls() {
     if [ $n = server ]; then eku="serverAuth
 subjectAltName=IP:127.0.0.1,DNS:localhost"; else eku="clientAuth
 subjectAltName=DNS:ci-client"; fi
-    openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=ci-$n" -keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -sha256 -subj "/CN=ci-$n" -keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\nextendedKeyUsage=%s\n' "$eku" > "$d/$n.ext"
     openssl x509 -req -sha256 -days 3 -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
       -CAcreateserial -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
@@ -118,14 +118,19 @@ launch() {
   done
   grep -q "probe $pid\$" "$dir/ready.log" 2>/dev/null || { echo "rsyslogd TCP probe not received; its output:" >&2; tail -20 "$dir/rsyslogd.out" >&2; return 1; }
   # RELP: open a session, one message answered 200.
-  local relp="<14>1 - localhost ci-readiness - - - relp probe" answer=""
+  local relp="<14>1 - localhost ci-readiness - - - relp probe" line="" answered=0
   local open="relp_version=0
 relp_software=rsyslog.sh
 commands=syslog"
-  answer=$( exec 3<>"/dev/tcp/127.0.0.1/$((base + 3))" || exit 1
-            printf '1 open %d %s\n2 syslog %d %s\n3 close 0\n' "${#open}" "$open" "${#relp}" "$relp" >&3
-            timeout 5 cat <&3 ) 2>/dev/null || true
-  case "$answer" in *"2 rsp 6 200 OK"*) ;; *) echo "rsyslogd RELP probe not answered (got: $answer)" >&2; return 1;; esac
+  if exec 3<>"/dev/tcp/127.0.0.1/$((base + 3))"; then
+    printf '1 open %d %s\n2 syslog %d %s\n' "${#open}" "$open" "${#relp}" "$relp" >&3
+    while IFS= read -r -t 5 line <&3; do
+      case "$line" in "2 rsp 6 200 OK"*) answered=1; break;; esac
+    done
+    printf '3 close 0\n' >&3 2>/dev/null || true
+    exec 3>&-
+  fi 2>/dev/null
+  [ $answered = 1 ] || { echo "rsyslogd RELP probe not answered with 200 on port $((base + 3))" >&2; return 1; }
   return 0
 }
 
