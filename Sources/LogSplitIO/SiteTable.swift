@@ -23,13 +23,20 @@ final class SiteTable {
     private var indexByName: [String: Int32] = [:]
     let maxSites: Int
 
-    private let slots: UnsafeMutableBufferPointer<Slot>
-    private let mask: Int
-    private let arena: UnsafeMutableRawBufferPointer
+    // Both tables start small and double on demand up to their bounds: an idle logger, or one that sees a
+    // few sites, keeps a few KiB here instead of the 192 KiB of slots `--max-sites 1024` allows.
+    private var slots: UnsafeMutableBufferPointer<Slot>
+    private var mask: Int
+    private var arena: UnsafeMutableRawBufferPointer
     private var arenaUsed = 0
     private var entries = 0
     private let maxEntries: Int
+    private let maxSlotCount: Int
+    private let maxArenaBytes: Int
     private let scratch: UnsafeMutableRawBufferPointer
+
+    static let initialSlots = 64
+    static let initialArenaBytes = 2048
 
     init(fallback: String, maxSites: Int) {
         self.maxSites = maxSites
@@ -40,10 +47,12 @@ final class SiteTable {
         maxEntries = 2 * min(max(maxSites, 1), 1 << 20) + 64
         var slotCount = 64
         while slotCount < maxEntries * 2 { slotCount <<= 1 }
-        slots = .allocate(capacity: slotCount)
+        maxSlotCount = slotCount
+        maxArenaBytes = maxEntries * (SiteName.defaultMaxLength + 1)
+        slots = .allocate(capacity: Self.initialSlots)
         slots.initialize(repeating: Slot())
-        mask = slotCount - 1
-        arena = .allocate(byteCount: maxEntries * (SiteName.defaultMaxLength + 1), alignment: 8)
+        mask = Self.initialSlots - 1
+        arena = .allocate(byteCount: min(Self.initialArenaBytes, maxArenaBytes), alignment: 8)
         scratch = .allocate(byteCount: SiteName.defaultMaxLength, alignment: 8)
     }
 
@@ -74,12 +83,45 @@ final class SiteTable {
         }
         let site = resolve(field)
         if entries < maxEntries {
+            // At most half the slots are used, so every probe sequence ends at an empty slot.
+            if (entries + 1) * 2 > slots.count && slots.count < maxSlotCount {
+                growSlots()
+                slot = Int(truncatingIfNeeded: hash) & mask
+                while slots[slot].site >= 0 { slot = (slot + 1) & mask }
+            }
+            if arenaUsed + field.count > arena.count { growArena(toHold: arenaUsed + field.count) }
             (arena.baseAddress! + arenaUsed).copyMemory(from: field.baseAddress!, byteCount: field.count)
             slots[slot] = Slot(hash: hash, offset: Int32(arenaUsed), length: Int32(field.count), site: Int32(site))
             arenaUsed += field.count
             entries += 1
         }
         return site
+    }
+
+    /// Doubles the slot table (up to `maxSlotCount`) and places every remembered spelling again.
+    private func growSlots() {
+        let old = slots
+        let count = min(old.count * 2, maxSlotCount)
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: Slot())
+        mask = count - 1
+        for entry in old where entry.site >= 0 {
+            var slot = Int(truncatingIfNeeded: entry.hash) & mask
+            while slots[slot].site >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = entry
+        }
+        old.deallocate()
+    }
+
+    /// Doubles the spelling arena until it holds `needed` bytes (entries keep their offsets).
+    private func growArena(toHold needed: Int) {
+        var count = max(arena.count, 1)
+        while count < needed { count *= 2 }
+        count = max(min(count, maxArenaBytes), needed)
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+        bigger.baseAddress!.copyMemory(from: arena.baseAddress!, byteCount: arenaUsed)
+        arena.deallocate()
+        arena = bigger
     }
 
     /// A spelling not seen before: sanitise it and find or register its site.
