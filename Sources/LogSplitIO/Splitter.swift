@@ -107,7 +107,15 @@ public final class Splitter {
         if configuration.pipeSize > 0 {
             _ = clinux_set_pipe_size(input, Int32(clamping: configuration.pipeSize))  // absorb bursts (pipes only)
         }
-        return run { buffer in read(input, buffer.baseAddress, buffer.count) }
+        // Start-up memory goes back before the first read and again after the first read's lines are written
+        // (the first line opens a file and formats a name: code and allocations the loop never needs again).
+        Self.releaseStartupMemory()
+        var reads = 0
+        return run { buffer in
+            reads += 1
+            if reads == 2 { Self.releaseStartupMemory() }
+            return read(input, buffer.baseAddress, buffer.count)
+        }
     }
 
     /// Runs the loop over any byte source: `read` fills the buffer it is given and returns the byte count,

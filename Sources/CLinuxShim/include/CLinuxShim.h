@@ -18,5 +18,16 @@ const char *clinux_strptime(const char *s, const char *format, struct tm *tm);
    (0 when there is none). *gap_over_2k is set when some aligned 2048-byte window holds no newline: only
    then can a line be longer than 4096 bytes, and the caller measures line lengths exactly. */
 size_t clinux_scan_lines(const unsigned char *bytes, size_t length, size_t *lines, int *gap_over_2k);
+/* malloc_trim(0): returns the free pages of the heap to the kernel (start-up garbage: argument parsing,
+   configuration). Returns 1 if memory was released. */
+int clinux_release_free_heap(void);
+/* Drops the main thread's stack pages more than 8 KiB below the caller's frame (MADV_DONTNEED): start-up
+   ran deeper than the idle loop ever does. Call from the main thread only. Returns the bytes released, or
+   -1 if the stack mapping was not found. */
+long clinux_release_unused_stack(void);
+/* Unmaps this process's view of the executable's code segment (MADV_DONTNEED; clean, read-only, shared
+   file pages only; they map again on use). Returns the bytes released, or -1 if the segment was not found
+   or holds written pages. */
+long clinux_release_startup_code(void);
 
 #endif
