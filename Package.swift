@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// This manifest's directory: linker search paths must be absolute.
+let packageDirectory = String(#filePath.dropLast("/Package.swift".count))
+
 /// Settings every Swift target shares: Swift 6 language mode, strict concurrency.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -88,7 +91,14 @@ let package = Package(
             name: "logsplit",
             dependencies: ["LogSplitCore", "LogSplitIO", "CSplitterEarlySignals", "BuildInfo",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict),
+            exclude: ["link"],
+            swiftSettings: strict,
+            // Release: non-PIE, since a position-independent executable writes its relocated pointers (300 KiB of
+            // Swift metadata and witness tables) at start-up, private to every logger, where fixed addresses leave
+            // them shared with the file; and libstdc++ linked statically (Sources/logsplit/link/libstdc++.so, a
+            // linker script found before the system's). README "Footprint per logger" (scripts/bench-footprint.sh).
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-L", packageDirectory + "/Sources/logsplit/link", "-lstdc++"],
+                                          .when(configuration: .release))]),
         .executableTarget(name: "logdump", dependencies: ["LogDumpCLI"], swiftSettings: strict),
 
         // Test-only: fault injection for logdump (a destination wrapper, run hooks) and a logdump binary using it.
