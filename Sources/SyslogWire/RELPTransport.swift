@@ -173,8 +173,13 @@ public final class RELPTransport: SyslogTransport {
 
     // MARK: sessions
 
+    /// The open session, or a new one. A session the receiver closed while idle (a graceful restart sends
+    /// `serverclose`) is noticed here and replaced, so no batch is written into it.
     private func currentSession() throws(ConnectionError) -> Session {
-        if let session { return session }
+        if let session {
+            if sessionIsStillOpen(session) { return session }
+            drop(session)
+        }
         let connection = try WireConnection.open(endpoint)
         let session = Session(connection: connection, nextTransaction: 1)
         let offers = Array("relp_version=0\nrelp_software=\(Self.softwareName)\ncommands=syslog".utf8)
@@ -223,6 +228,18 @@ public final class RELPTransport: SyslogTransport {
             }
             session.reader.append(session.received)
         }
+    }
+
+    /// Between batches nothing is in flight, so anything the receiver sent (serverclose) or a closed connection
+    /// means the session is over.
+    private func sessionIsStillOpen(_ session: Session) -> Bool {
+        session.received.removeAll(keepingCapacity: true)
+        do throws(ConnectionError) {
+            try session.connection.receiveAvailable(into: &session.received)
+        } catch {
+            return false
+        }
+        return session.received.isEmpty
     }
 
     private func drop(_ session: Session) {

@@ -114,8 +114,17 @@ public final class SyslogTCPTransport: SyslogTransport {
         try connection.receiveAvailable(into: &ignored)
     }
 
+    /// The open connection, or a new one. A connection the receiver closed while idle (a restart) is noticed
+    /// here and replaced, so no batch is written into it.
     private func currentConnection() throws(ConnectionError) -> WireConnection {
-        if let connection { return connection }
+        if let connection {
+            do throws(ConnectionError) {
+                try discardIncoming(connection)
+                return connection
+            } catch {
+                drop(connection)
+            }
+        }
         let made = try WireConnection.open(endpoint)
         connection = made
         return made

@@ -16,7 +16,7 @@ final class TLSSession {
     private let incoming: OpaquePointer  // ciphertext from the receiver, read by OpenSSL
     private let outgoing: OpaquePointer  // ciphertext to the receiver, written by OpenSSL
     private let endpoint: SyslogEndpoint
-    private var closedByPeer = false
+    private var plaintextChunk = [UInt8](repeating: 0, count: 16_384)
 
     init(settings: TLSSettings, endpoint: SyslogEndpoint) throws(ConnectionError) {
         self.endpoint = endpoint
@@ -148,18 +148,16 @@ final class TLSSession {
 
     /// Decrypts what was fed so far, appending the plaintext. Returns false when the receiver sent close_notify.
     func decrypt(into plaintext: inout [UInt8]) throws(ConnectionError) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 16_384)
         while true {
             ERR_clear_error()
-            let read = chunk.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            let read = plaintextChunk.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
             if read > 0 {
-                plaintext.append(contentsOf: chunk[0..<Int(read)])
+                plaintext.append(contentsOf: plaintextChunk[0..<Int(read)])
                 continue
             }
             let code = SSL_get_error(ssl, read)
             if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE { return true }
             if code == SSL_ERROR_ZERO_RETURN {
-                closedByPeer = true
                 return false
             }
             throw sessionFailure(code: code, doing: "read")

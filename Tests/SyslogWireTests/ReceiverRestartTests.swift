@@ -138,4 +138,23 @@ import Glibc
         }
         print("TCP across a receiver crash: acknowledged \(interruption.acknowledged) of \(batch.lines.count), resent \(expectedFromResend), lost in the TCP window \(missingBefore.count)")
     }
+
+    @Test(arguments: [RsyslogTestServer.Kind.relp, .tcp, .mutualTLS])
+    func aReceiverRestartedBetweenBatchesIsReconnectedToWithoutAnInterruption(kind: RsyslogTestServer.Kind) throws {
+        let server = try Self.crashServer.get()
+        let format = try SyslogMessageFormat(hostname: "web-host-1")
+        let endpoint = server.endpoint(kind, ioTimeoutSeconds: 5)
+        let transport: any SyslogTransport = kind.isRELP ? RELPTransport(endpoint: endpoint, format: format)
+            : SyslogTCPTransport(endpoint: endpoint, format: format)
+        let file = "access_log.restart-between-\(kind.rawValue)"
+        let first = TestLines.batch(file: file, count: 100, special: false)
+        try transport.deliver(first)
+        try server.restart()  // SIGTERM: rsyslog closes its sessions (RELP: serverclose) and starts again
+        let second = TestLines.batch(file: file, count: 100, firstOffset: 1_000_000, special: false)
+        try transport.deliver(second)
+        transport.close()
+        let got = TransportDeliveryTests.awaitReceived(file: file, count: 200, server: server)
+        #expect(got.count == 200)
+        #expect(got.values.allSatisfy { $0.count == 1 })
+    }
 }
