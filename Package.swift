@@ -95,8 +95,9 @@ let package = Package(
             swiftSettings: strict,
             // Release: non-PIE, since a position-independent executable writes its relocated pointers (300 KiB of
             // Swift metadata and witness tables) at start-up, private to every logger, where fixed addresses leave
-            // them shared with the file; and libstdc++ linked statically (Sources/logsplit/link/libstdc++.so, a
-            // linker script found before the system's). README "Footprint per logger" (scripts/bench-footprint.sh).
+            // them shared with the file; libstdc++ linked statically, libpthread.so.0 and libdl.so.2 named (linker
+            // scripts in Sources/logsplit/link, found before the system's) for the glibc floor of
+            // Sources/CSplitterEarlySignals/glibc_floor.c. README "Footprint" and "Which glibc logsplit needs".
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-L", packageDirectory + "/Sources/logsplit/link", "-lstdc++"],
                                           .when(configuration: .release))]),
         .executableTarget(name: "logdump", dependencies: ["LogDumpCLI"], swiftSettings: strict),
