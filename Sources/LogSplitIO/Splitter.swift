@@ -25,7 +25,8 @@ public final class Splitter {
 
     /// Per-site state; index 0 is the only site without --site-field, and the fallback site with it.
     var sites: [Site] = []
-    let siteTable: SiteTable
+    /// Made at the first routed line: a logger without --site-field never allocates it.
+    lazy var siteTable = SiteTable(fallback: configuration.fallbackSite, maxSites: configuration.maxSites)
 
     var files: [FileKey: OutputFile] = [:]
     /// Files with an open descriptor, for the least-recently-used bound (scanning it is O(max open files)).
@@ -80,7 +81,6 @@ public final class Splitter {
         self.clock = clock
         tree = SafeTree(root: configuration.root)
         budget = PendingBudget(limit: configuration.bufferLimit)
-        siteTable = SiteTable(fallback: configuration.fallbackSite, maxSites: configuration.maxSites)
         sites.append(Site(name: configuration.siteField ? configuration.fallbackSite : ""))
         lastStamp = .allocate(byteCount: LineTimestamp.length, alignment: 8)
         touchedFiles.reserveCapacity(64)

@@ -33,6 +33,24 @@ import Testing
         #expect(splitter.counters.lines == 100)
     }
 
+    @Test func everySiteKeepsItsOwnFileWhileTheSiteTableGrows() throws {
+        let dir = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 400 sites with 50-byte names, each spelled twice (lower and upper case), then all of them again: the
+        // table starts with 64 slots and 2 KiB of names and must grow several times without losing a spelling.
+        let names = (0..<400).map { "s\($0)-" + String(repeating: "x", count: 50 - "s\($0)-".count) }
+        let input = names.map { "\($0) GET /first\n" }.joined() + names.map { "\($0.uppercased()) GET /upper\n" }.joined()
+            + names.reversed().map { "\($0) GET /again\n" }.joined()
+        let (splitter, status, _) = try split("{site}/access.%H", in: dir, configure: { $0.siteField = true },
+                                              startingAt: fourteenHundred, [.data(at: fourteenHundred, bytes: bytes(input), perRead: 4096)])
+        #expect(status == .ok)
+        #expect(splitter.counters.fallbackSites == 0)
+        #expect(files(under: dir).count == 400)
+        for name in [names[0], names[63], names[64], names[399]] {
+            #expect(contents(dir + "/\(name)/access.14") == "GET /first\nGET /upper\nGET /again\n")
+        }
+    }
+
     @Test func lineTimeSendsSlowRequestsToTheirOwnHour() throws {
         let dir = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
