@@ -62,10 +62,11 @@ step "systemd units"
 if command -v systemd-analyze >/dev/null; then
   # verify resolves ExecStart= on this machine's file system: point it at the extracted binary.
   mkdir -p "$work/units"
-  sed "s|ExecStart=/usr/bin/logdump|ExecStart=$work/x/usr/bin/logdump|" "$work/x/lib/systemd/system/logdump.service" \
-    >"$work/units/logdump.service"
-  cp "$work/x/lib/systemd/system/logdump.timer" "$work/units/"
-  if ! out=$(SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no "$work/units/logdump.timer" "$work/units/logdump.service" 2>&1) \
+  for unit in logdump.service logdump.timer logdump-tail.service; do
+    sed "s|ExecStart=/usr/bin/logdump|ExecStart=$work/x/usr/bin/logdump|" "$work/x/lib/systemd/system/$unit" \
+      >"$work/units/$unit"
+  done
+  if ! out=$(SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no "$work/units"/logdump* 2>&1) \
      || [ -n "$out" ]; then
     fail "systemd-analyze verify: $out"
   fi

@@ -4,8 +4,8 @@
 #   scripts/install-tree.sh DESTDIR BINDIR=/usr/bin MANDIR=... DOCDIR=... SYSCONFDIR=/etc UNITDIR=...
 #                           BASHCOMPDIR=... ZSHCOMPDIR=... FISHCOMPDIR=... STATEDIR=/var/lib/logdump STAGE=...
 # An existing DESTDIR/etc/logdump.toml is kept (an operator's configuration is never overwritten).
-# The cron entry ships commented out and the timer is not enabled: logdump removes the files it ships, so
-# nothing runs before the operator has set the destination and chosen cron or the timer.
+# The cron entry ships commented out and no unit is enabled: logdump removes the files it ships, so nothing runs
+# before the operator has set the destination (and the [tail] receiver) and chosen cron or the timer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 destdir=$1
@@ -51,7 +51,7 @@ fi
 install -m 0644 Config/logdump.toml "$root$DOCDIR/examples/logdump.toml"
 with_bindir Config/cron/logdump >"$root$SYSCONFDIR/cron.d/logdump"
 chmod 0644 "$root$SYSCONFDIR/cron.d/logdump"
-for unit in logdump.service logdump.timer; do
+for unit in logdump.service logdump.timer logdump-tail.service; do
   with_bindir "Config/systemd/$unit" >"$root$UNITDIR/$unit"
   chmod 0644 "$root$UNITDIR/$unit"
 done

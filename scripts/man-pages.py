@@ -132,9 +132,10 @@ def without_implicit_help(lines):
     return out
 
 
-def formatted_discussion(lines):
-    """The help discussion as mdoc: blank lines become paragraph breaks, runs of lines indented by two spaces
-    literal displays; a paragraph listing exit codes is dropped (EXIT STATUS has the README's table)."""
+def formatted_discussion(lines, drop_exit_codes):
+    """A help discussion as mdoc: blank lines become paragraph breaks, runs of lines indented by two spaces
+    literal displays; with drop_exit_codes (the program's own discussion) a paragraph listing exit codes is
+    dropped, as EXIT STATUS has the README's table."""
     paragraphs, current = [], []
     for line in lines:
         if line.strip() == "":
@@ -147,7 +148,7 @@ def formatted_discussion(lines):
         paragraphs.append(current)
     out = []
     for paragraph in paragraphs:
-        if paragraph[0].startswith(("Exit status:", "Exit codes:")):
+        if drop_exit_codes and paragraph[0].startswith(("Exit status:", "Exit codes:")):
             continue
         if out:
             out.append(".Pp")
@@ -172,8 +173,18 @@ def program_page(program, section):
     preamble, sections = split_sections(without_implicit_help(generated.read_text(encoding="utf-8").splitlines()))
     for index, (title, body) in enumerate(sections):
         if title == "DESCRIPTION":
-            first_macro = next((i for i, line in enumerate(body[1:], 1) if line.startswith(".")), len(body))
-            sections[index] = (title, body[:1] + formatted_discussion(body[1:first_macro]) + body[first_macro:])
+            # Each run of text lines is a discussion: the program's first, then its subcommands'.
+            formatted, run, first = [], [], True
+            for line in body + [".end"]:
+                if line.startswith("."):
+                    if any(text.strip() for text in run):
+                        formatted.extend(formatted_discussion(run, drop_exit_codes=first))
+                        first = False
+                    run = []
+                    formatted.append(line)
+                else:
+                    run.append(line)
+            sections[index] = (title, formatted[:-1])
     _, extra = split_sections(hand_written(program))
     extra = dict(extra)
     order = ["NAME", "SYNOPSIS", "DESCRIPTION", "SIGNALS", "ENVIRONMENT", "FILES", "EXIT STATUS", "EXAMPLES",
