@@ -4,27 +4,28 @@ import Synchronization
 import Glibc
 #endif
 
-/// Files ready to ship, handed over by the compressing workers to the run's one shipper, which takes whatever
-/// waits as one batch: the destination is asked about many files in a few round trips (one rsync for all of
-/// them), while the workers go on compressing the next ones. A batch holds at most `batchLimit` files: a run
-/// killed mid-batch, or a batch that fails as a whole (the host gone), holds back only that many.
-final class ShipQueue<Item: Sendable>: Sendable {
+/// Files handed over from the threads of one stage to the one thread of the next, which takes whatever waits
+/// as a batch: the compressing workers hand files to the shipper, which asks the destination about many of them
+/// in a few round trips (one rsync for all of them) while the workers go on compressing; the shipper hands the
+/// proven ones to the thread that removes the originals. A batch holds at most `batchLimit` files: a run killed
+/// mid-batch, or a batch that fails as a whole (the host gone), holds back only that many.
+final class BatchQueue<Item: Sendable>: Sendable {
     private struct State: Sendable {
         var waiting: [Item] = []
-        /// Workers' files not yet handed over or passed.
+        /// Files not yet handed over or passed.
         var pending: Int
     }
 
     private let state: Mutex<State>
     let batchLimit: Int
 
-    /// `files`: how many files the workers will hand over or pass, in all.
+    /// `files`: how many files will be handed over or passed, in all.
     init(files: Int, batchLimit: Int) {
         state = Mutex(State(pending: files))
         self.batchLimit = max(1, batchLimit)
     }
 
-    /// A file ready to ship.
+    /// A file ready for the next stage.
     func hand(_ item: Item) {
         state.withLock {
             $0.waiting.append(item)
@@ -32,7 +33,7 @@ final class ShipQueue<Item: Sendable>: Sendable {
         }
     }
 
-    /// A file that needs no shipping (finished, failed, or still open).
+    /// A file that does not go to the next stage (finished, failed, or waiting for a later run).
     func pass() {
         state.withLock { $0.pending -= 1 }
     }
@@ -48,7 +49,7 @@ final class ShipQueue<Item: Sendable>: Sendable {
             }
             if !batch.isEmpty { return batch }
             if finished { return nil }
-            usleep(5_000)  // a worker is still compressing: a file takes far longer than this
+            usleep(5_000)  // a file is still on its way: compressing or shipping one takes far longer than this
         }
     }
 }

@@ -112,7 +112,7 @@ public final class DumpRunner: Sendable {
     }
 
     /// The workers compress; one shipper thread takes the files they hand over as batches (one rsync, one remote
-    /// hash for many files), then removes what its batch proved shipped.
+    /// hash for many files); once compression is done, this thread removes the originals the shipper proved.
     func execute(_ jobs: [Job], context: StageContext) -> [Outcome] {
         let workers = min(configuration.effectiveWorkers, max(1, jobs.count))
         let threads = configuration.threads > 0 ? configuration.threads : max(1, WorkerPool.coreCount / workers)
@@ -122,15 +122,18 @@ public final class DumpRunner: Sendable {
             results.withLock { $0.append(outcome) }
             progress?.advance(bytes: outcome.bytesIn)
         }
-        let ready = ShipQueue<Handed>(files: jobs.count, batchLimit: Self.batchLimit)
+        let ready = BatchQueue<Handed>(files: jobs.count, batchLimit: Self.batchLimit)
+        let proven = BatchQueue<Handed>(files: jobs.count, batchLimit: Self.batchLimit)
         let shipped = DispatchSemaphore(value: 0)
         let shipper = Thread {
-            var cache = CompressStage.CompressorCache()
             while let batch = ready.nextBatch() {
-                for var item in self.ship(batch, context: context) {
-                    // At `shipped` now: the original goes (the steps loop removes it).
-                    if item.outcome.error == nil { self.process(&item.record, &item.outcome, context: context, threads: threads, cache: &cache) }
-                    finished(item.outcome)
+                for item in self.ship(batch, context: context) {
+                    if item.outcome.error == nil && item.record.step == .shipped {
+                        proven.hand(item)
+                    } else {
+                        proven.pass()
+                        finished(item.outcome)
+                    }
                 }
             }
             shipped.signal()
@@ -147,7 +150,16 @@ public final class DumpRunner: Sendable {
                 ready.hand(Handed(record: record, outcome: outcome))
             } else {
                 ready.pass()
+                proven.pass()
                 finished(outcome)
+            }
+        }
+        // At `shipped`: the originals go (the steps loop removes them) while the shipper sends the rest.
+        var cache = CompressStage.CompressorCache()
+        while let batch = proven.nextBatch() {
+            for var item in batch {
+                process(&item.record, &item.outcome, context: context, threads: threads, cache: &cache)
+                finished(item.outcome)
             }
         }
         shipped.wait()
@@ -157,7 +169,7 @@ public final class DumpRunner: Sendable {
 
     /// Files shipped together at most (one rsync, one remote hash): enough to pay a round trip for many files,
     /// few enough that a run killed mid-batch or a batch failing as a whole holds back little.
-    static let batchLimit = 8
+    static let batchLimit = 16
 
     /// A file on its way from the workers to the shipper.
     struct Handed: Sendable {
