@@ -22,6 +22,7 @@ builds=()
 maps=0
 extra_args=()
 settle=1
+lines=1
 
 usage() {
     cat <<EOF
@@ -32,6 +33,8 @@ usage: scripts/bench-footprint.sh [options]
   --cronolog PATH      the cronolog to compare with (default $cronolog; "none" to skip)
   --args "ARGS"        extra logsplit options, e.g. "--site-field" (the template then gets {site})
   --settle S           seconds to wait after the last line is on disk before reading smaps (default $settle)
+  --lines N            lines written into each logger, one write each, 10 ms apart (default $lines): more
+                       than one shows a logger that keeps working, not one that got a single line
   --maps               also print one logsplit's memory mapping by mapping (the first --logsplit)
 EOF
 }
@@ -43,6 +46,7 @@ while [ $# -gt 0 ]; do
         --cronolog) cronolog=$2; shift 2 ;;
         --args) read -r -a extra_args <<<"$2"; shift 2 ;;
         --settle) settle=$2; shift 2 ;;
+        --lines) lines=$2; shift 2 ;;
         --maps) maps=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench-footprint: unknown option '$1'" >&2; usage >&2; exit 1 ;;
@@ -117,17 +121,20 @@ for ((i = 0; i < loggers; i++)); do
 done
 
 line='www.example.com 192.0.2.7 - - [26/Nov/2026:10:00:00 +0000] "GET /index.html HTTP/1.1" 200 512 "-" "curl/8.5.0"'
-while IFS=$'\t' read -r name pid fd dir; do
-    if [ "$site" = 1 ]; then printf '%s\n' "$line" >&"$fd"; else printf '%s\n' "${line#* }" >&"$fd"; fi
-done <"$table"
+for ((n = 0; n < lines; n++)); do
+    while IFS=$'\t' read -r name pid fd dir; do
+        if [ "$site" = 1 ]; then printf '%s\n' "$line" >&"$fd"; else printf '%s\n' "${line#* }" >&"$fd"; fi
+    done <"$table"
+    [ "$lines" = 1 ] || sleep 0.01
+done
 
 # Wait until every logger has written its line.
 deadline=$((SECONDS + 30))
 while :; do
     missing=0
     while IFS=$'\t' read -r name pid fd dir; do
-        n=$(find "$dir" -type f -name 'access_log.*' -size +0 2>/dev/null | wc -l)
-        [ "$n" -ge 1 ] || missing=$((missing + 1))
+        n=$(find "$dir" -type f -name 'access_log.*' -exec cat {} + 2>/dev/null | wc -l)
+        [ "$n" -ge "$lines" ] || missing=$((missing + 1))
     done <"$table"
     [ "$missing" = 0 ] && break
     [ $SECONDS -lt $deadline ] || die "$missing loggers did not write their line within 30 s"
@@ -136,7 +143,7 @@ done
 sleep "$settle"
 
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-MAPS=$maps LOAD=$load LOGGERS=$loggers python3 - "$table" <<'EOF'
+MAPS=$maps LOAD=$load LOGGERS=$loggers LINES=$lines python3 - "$table" <<'EOF'
 import collections, os, statistics, sys
 
 def rollup(pid):
@@ -155,7 +162,7 @@ for line in open(sys.argv[1]):
     rows.setdefault(name, []).append(rollup(pid))
     first_pid.setdefault(name, pid)
 
-print(f"\n{os.environ['LOGGERS']} idle loggers per tool, one line each; load average {os.environ['LOAD']}\n")
+print(f"\n{os.environ['LOGGERS']} idle loggers per tool, {os.environ['LINES']} line(s) each; load average {os.environ['LOAD']}\n")
 print("| tool | RSS MiB | PSS MiB | private dirty MiB (KiB) | loggers per GiB (by PSS) |")
 print("|---|---|---|---|---|")
 for name, rs in rows.items():
