@@ -23,6 +23,8 @@ final class WireConnection {
     private var isClosed = false
     private(set) var wireBytesQueued: UInt64 = 0
     private(set) var wireBytesSent: UInt64 = 0
+    /// Plaintext bytes received from the receiver so far.
+    private(set) var plaintextBytesReceived: UInt64 = 0
 
     private init(endpoint: SyslogEndpoint, socket: Int32, tls: TLSSession?) {
         self.endpoint = endpoint
@@ -61,6 +63,13 @@ final class WireConnection {
             }
             try receiveCiphertext(into: session)
         }
+    }
+
+    /// A receiver that requires a client certificate may accept the TLS 1.3 handshake and then just close the
+    /// connection (rsyslog does): when TLS runs without one and nothing came back yet, the message says so.
+    private var clientCertificateHint: String {
+        guard let settings = endpoint.tls, settings.clientCertificateFile == nil, plaintextBytesReceived == 0 else { return "" }
+        return "; if the receiver requires a client certificate (mutual TLS), set client_certificate and client_key"
     }
 
     var hasPendingOutput: Bool { outgoingStart < outgoing.count }
@@ -105,7 +114,7 @@ final class WireConnection {
                 let code = errno
                 if code == EINTR { continue }
                 if code == EAGAIN || code == EWOULDBLOCK { break }
-                throw .broken("connection to \(endpoint) lost while sending: \(String(cString: strerror(code))) (the receiver closed or restarted)")
+                throw .broken("connection to \(endpoint) lost while sending: \(String(cString: strerror(code))) (the receiver closed or restarted)\(clientCertificateHint)")
             }
             outgoingStart += sent
             wireBytesSent += UInt64(sent)
@@ -131,9 +140,11 @@ final class WireConnection {
     /// Appends the plaintext that has arrived to `into`, without waiting. Throws when the receiver closed the
     /// connection (the bytes that came before the close are appended first).
     func receiveAvailable(into plaintext: inout [UInt8]) throws(ConnectionError) {
+        let before = plaintext.count
+        defer { plaintextBytesReceived += UInt64(plaintext.count - before) }
         if let tls {
             let open = try receiveCiphertextAndDecrypt(tls, into: &plaintext)
-            if !open { throw .broken("\(endpoint) closed the TLS session") }
+            if !open { throw .broken("\(endpoint) closed the TLS session\(clientCertificateHint)") }
             return
         }
         while true {
@@ -144,17 +155,17 @@ final class WireConnection {
     }
 
     private func receiveCiphertextAndDecrypt(_ tls: TLSSession, into plaintext: inout [UInt8]) throws(ConnectionError) -> Bool {
-        var peerClosed = false
-        do {
+        var closed: ConnectionError?
+        do throws(ConnectionError) {
             try receiveCiphertext(into: tls)
         } catch {
-            peerClosed = true  // decrypt what came before the close first
+            closed = error  // decrypt what came before the close first
         }
         let open = try tls.decrypt(into: &plaintext)
         // OpenSSL may want to answer (key updates); queue it.
         tls.takeCiphertext(into: &outgoing)
         wireBytesQueued = wireBytesSent + UInt64(outgoing.count - outgoingStart)
-        if peerClosed { throw .broken("\(endpoint) closed the connection") }
+        if let closed { throw closed }
         return open
     }
 
@@ -175,11 +186,11 @@ final class WireConnection {
                 setsockopt(socket, Int32(IPPROTO_TCP), TCP_QUICKACK, &on, socklen_t(MemoryLayout<Int32>.size))
                 return read
             }
-            if read == 0 { throw .broken("\(endpoint) closed the connection (the receiver restarted or dropped it)") }
+            if read == 0 { throw .broken("\(endpoint) closed the connection (the receiver restarted or dropped it)\(clientCertificateHint)") }
             let code = errno
             if code == EINTR { continue }
             if code == EAGAIN || code == EWOULDBLOCK { return nil }
-            throw .broken("connection to \(endpoint) lost: \(String(cString: strerror(code))) (the receiver closed or restarted)")
+            throw .broken("connection to \(endpoint) lost: \(String(cString: strerror(code))) (the receiver closed or restarted)\(clientCertificateHint)")
         }
     }
 

@@ -69,13 +69,31 @@ import Testing
         #expect(message.contains("client_certificate and client_key go together"))
     }
 
-    @Test func relpOverTLSWithoutAClientCertificateIsRefusedByTheReceiver() throws {
+    @Test(arguments: [RsyslogTestServer.Kind.relpTLS, .mutualTLS])
+    func withoutTheClientCertificateTheReceiverRequiresTheMessageSaysToSetIt(kind: RsyslogTestServer.Kind) throws {
         let server = try RsyslogTestServer.shared()
-        var endpoint = server.endpoint(.relpTLS)
+        var endpoint = server.endpoint(kind, ioTimeoutSeconds: 3)
         endpoint.tls?.clientCertificateFile = nil
         endpoint.tls?.clientKeyFile = nil
-        let transport = RELPTransport(endpoint: endpoint, format: try Self.format())
-        #expect(throws: SyslogTransportError.self) { try transport.deliver(Self.batch) }
+        let transport: any SyslogTransport = kind.isRELP ? RELPTransport(endpoint: endpoint, format: try Self.format())
+            : SyslogTCPTransport(endpoint: endpoint, format: try Self.format())
+        do {
+            try transport.deliver(TestLines.batch(file: "access_log.no-client-cert-\(kind.rawValue)-\(getpid())", count: 3, special: false))
+            Issue.record("delivered without the client certificate the receiver requires")
+        } catch {
+            let message: String
+            switch error {
+            case .interrupted(let acknowledged, let reason):
+                #expect(acknowledged == 0)
+                message = reason
+            case .misconfigured(let reason):
+                message = reason
+            }
+            #expect(message.contains("client_certificate"), "\(message)")
+            #expect(message.contains("127.0.0.1:\(endpoint.port)"))
+        }
+        // Nothing of it reached the receiver's file.
+        #expect(TransportDeliveryTests.received(file: "access_log.no-client-cert-\(kind.rawValue)-\(getpid())", server: server).isEmpty)
     }
 
     @Test(arguments: [RsyslogTestServer.Kind.tcp, .relp, .tls])
