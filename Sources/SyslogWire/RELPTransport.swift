@@ -6,6 +6,8 @@
 /// `.interrupted(acknowledged: n)`, n = the leading messages of the batch answered, in transaction order; the
 /// next `deliver` opens a new session (no sleeping here: backoff is the caller's). A message the receiver refuses
 /// (an answer other than 200) throws `.misconfigured`, naming the code and the line.
+///
+/// One thread at a time: a follower owns its transport (calls from several threads need the caller's lock).
 public final class RELPTransport: SyslogTransport {
     public let endpoint: SyslogEndpoint
     public let format: SyslogMessageFormat

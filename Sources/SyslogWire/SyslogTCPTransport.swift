@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// RFC 5424 messages with RFC 6587 octet counting (`MSG-LEN SP SYSLOG-MSG`) over TCP, or over TLS (RFC 5425),
 /// for receivers without RELP (rsyslog imtcp/imptcp, syslog-ng, most log platforms).
 ///
@@ -11,12 +15,21 @@
 ///
 /// The loss window that remains: bytes the receiver's kernel acknowledged but the receiver never processed (its
 /// socket buffer and in-memory queue when it crashes or restarts; rsyslog issue 3929). RELP closes that window.
+///
+/// One thread at a time: a follower owns its transport (calls from several threads need the caller's lock).
 public final class SyslogTCPTransport: SyslogTransport {
     public let endpoint: SyslogEndpoint
     public let format: SyslogMessageFormat
     private var connection: WireConnection?
-    /// The longest pause between two `SIOCOUTQ` checks while waiting for the peer's acknowledgement.
-    private static let acknowledgementPollMilliseconds: Int32 = 5
+    /// A new TLS connection whose receiver has not yet shown it keeps the session (see `awaitSessionSettled`).
+    private var unconfirmedSession = false
+    /// How long a new TLS session must stay open after its first batch was acknowledged.
+    public static let tlsSettleSeconds = 0.25
+    /// The pauses between two `SIOCOUTQ` checks while waiting for the peer's acknowledgement: from 50 µs (a LAN
+    /// round trip), doubling up to 5 ms, so a small batch returns within about a round trip and a slow receiver
+    /// costs few wake-ups.
+    private static let firstAcknowledgementPauseMicroseconds: UInt32 = 50
+    private static let longestAcknowledgementPauseMicroseconds: UInt32 = 5_000
 
     public init(endpoint: SyslogEndpoint, format: SyslogMessageFormat) {
         self.endpoint = endpoint
@@ -41,8 +54,32 @@ public final class SyslogTCPTransport: SyslogTransport {
         } catch {
             let acknowledged = connection.acknowledgedWireBytes().map { AcknowledgedPrefix.count(ends: ends, acknowledgedBytes: $0) } ?? 0
             drop(connection)
-            throw error.transportError(acknowledged: acknowledged)
+            // On a session the receiver has not yet kept open past its first data, TCP's acknowledgement proves nothing.
+            throw error.transportError(acknowledged: unconfirmedSession ? 0 : acknowledged)
         }
+        if unconfirmedSession {
+            do throws(ConnectionError) {
+                try awaitSessionSettled(connection)
+                unconfirmedSession = false
+            } catch {
+                drop(connection)
+                throw error.transportError(acknowledged: 0)
+            }
+        }
+    }
+
+    /// A TLS 1.3 receiver checks the client certificate after the handshake (rsyslog's x509 modes do) and, if it
+    /// refuses it, hangs up, after its TCP has acknowledged the first data. So on a new TLS connection the first
+    /// batch counts only once the receiver kept the session open for `tlsSettleSeconds` after acknowledging it.
+    /// Later batches on the same connection need no such wait. (A receiver slower than that to hang up is not
+    /// caught: its first batch is the part of the loss window TLS adds.)
+    private func awaitSessionSettled(_ connection: WireConnection) throws(ConnectionError) {
+        let deadline = MonotonicDeadline.after(seconds: Self.tlsSettleSeconds)
+        while !deadline.hasPassed {
+            try discardIncoming(connection)
+            _ = try connection.waitForIO(wantWrite: false, deadline: deadline)
+        }
+        try discardIncoming(connection)
     }
 
     /// Frames and sends every message, recording the wire position of each message's end in `ends`.
@@ -89,6 +126,7 @@ public final class SyslogTCPTransport: SyslogTransport {
     private func awaitAcknowledgement(of connection: WireConnection) throws(ConnectionError) {
         var deadline = MonotonicDeadline.after(seconds: endpoint.ioTimeoutSeconds)
         var last = connection.unacknowledgedWireBytes()
+        var pause = Self.firstAcknowledgementPauseMicroseconds
         while true {
             guard let unacknowledged = connection.unacknowledgedWireBytes() else {
                 throw .broken("\(endpoint): the kernel does not report unacknowledged bytes (SIOCOUTQ); cannot confirm delivery")
@@ -101,10 +139,10 @@ public final class SyslogTCPTransport: SyslogTransport {
             if deadline.hasPassed {
                 throw .broken("\(endpoint): \(unacknowledged) bytes not acknowledged by the receiver's TCP for \(endpoint.ioTimeoutSeconds) s: it is stalled or unreachable")
             }
+            // A receiver sends nothing; reading notices a close or reset.
             try discardIncoming(connection)
-            // Readable means the receiver spoke or closed; otherwise this is the pause between checks.
-            let pause = MonotonicDeadline(nanoseconds: MonotonicDeadline.now() + UInt64(Self.acknowledgementPollMilliseconds) * 1_000_000)
-            _ = try connection.waitForIO(wantWrite: false, deadline: pause)
+            usleep(pause)
+            pause = min(pause * 2, Self.longestAcknowledgementPauseMicroseconds)
         }
     }
 
@@ -127,6 +165,7 @@ public final class SyslogTCPTransport: SyslogTransport {
         }
         let made = try WireConnection.open(endpoint)
         connection = made
+        unconfirmedSession = endpoint.tls != nil
         return made
     }
 
