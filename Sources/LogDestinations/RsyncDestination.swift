@@ -13,10 +13,11 @@ import Glibc
 ///
 /// A put is atomic and create-only at the far end, like `DirectoryDestination`, and a batch of puts costs the
 /// round trips of one (`RsyncDestination+Batch.swift`):
-/// 1. one rsync sends every file of the batch to its temporary name `.NAME.logdump-tmp` beside its key, creating
-///    the key's directories below `path` (which must exist: it is never created); before it starts, the far side
-///    removes the temporaries a killed put may have left (`--inplace`, so the only partial data there can ever be
-///    is under the deterministic temporary name; `--fsync` when both rsyncs have it, else `sync FILE` before linking);
+/// 1. one rsync sends every file of the batch to its temporary name `.NAME.logdump-tmp` beside its key; before it
+///    starts, the far side makes the key's directories with `mkdir -p` below `path` (which must exist: it is never
+///    created) and removes the temporaries a killed put may have left (`--inplace`, so the only partial data there
+///    can ever be is under the deterministic temporary name; `--fsync` when both rsyncs have it, else `sync FILE`
+///    before linking);
 /// 2. one remote script moves each complete temporary into place, `ln TMP NAME && rm TMP` (link(2) never replaces:
 ///    a key taken is `.exists` for that request alone), or `mv -f` when replacing, then syncs the directories.
 /// `verify` runs `stat` and `sha256sum` on the far side, one remote script for a whole batch.
