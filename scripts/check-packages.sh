@@ -102,8 +102,12 @@ if unshare -m true 2>/dev/null && mkdir -p "$work/upper" "$work/ovl" "$work/merg
    && unshare -m sh -c "mount -t overlay overlay -o lowerdir=/,upperdir=$work/upper,workdir=$work/ovl $work/merged" 2>/dev/null; then
   step "dpkg -i in a chroot over an overlay of / (maintainer scripts run; this machine is not changed)"
   cp "$deb" "$cronolog_deb" "$work/upper/tmp/" 2>/dev/null || { mkdir -p "$work/upper/tmp"; cp "$deb" "$cronolog_deb" "$work/upper/tmp/"; }
-  in_root() { unshare -m sh -c "mount -t overlay overlay -o lowerdir=/,upperdir=$work/upper,workdir=$work/ovl $work/merged \
-    && mount -t proc proc $work/merged/proc && exec chroot $work/merged \"\$@\"" chroot-run "$@"; }
+  # Runs a command in the chroot, each time in a new mount namespace over the same upper layer. /dev and /proc
+  # are the real ones; /run is the root file system's empty one, so the maintainer scripts see no running
+  # systemd and leave this machine's alone.
+  in_root() { unshare -m --propagation private sh -c "mount -t overlay overlay -o lowerdir=/,upperdir=$work/upper,workdir=$work/ovl $work/merged \
+    && mount --rbind /dev $work/merged/dev && mount -t proc proc $work/merged/proc \
+    && exec chroot $work/merged \"\$@\"" chroot-run "$@"; }
   real_cronolog=$(sha256sum /usr/bin/cronolog 2>/dev/null | cut -d' ' -f1 || true)
   in_root sh -c "rm -f /etc/logdump.toml /etc/cron.d/logdump; dpkg --force-confnew -i /tmp/$(basename "$deb") >/dev/null" \
     || fail "dpkg -i $(basename "$deb") failed"
