@@ -23,7 +23,8 @@ public final class TailControl: Sendable {
     /// The process's control, set by the signal handlers `installSignalHandlers` installs.
     public static let process = TailControl()
 
-    /// SIGTERM and SIGINT stop, SIGHUP reloads. Without `SA_RESTART`: a wait in `poll` returns at once.
+    /// SIGTERM and SIGINT stop, SIGHUP reloads (and are unblocked). Without `SA_RESTART`: a wait in `poll`
+    /// returns at once.
     public static func installSignalHandlers() {
         _ = process.stopRequested  // initialised before any handler can run
         var stopAction = sigaction()
@@ -37,5 +38,10 @@ public final class TailControl: Sendable {
         sigemptyset(&reloadAction.sa_mask)
         reloadAction.sa_flags = 0
         sigaction(SIGHUP, &reloadAction, nil)
+        // A parent may have started us with these blocked (a thread pool's mask is inherited through exec).
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import LogDump
+import LogShipCore
+import Synchronization
 import LogTail
 import Testing
 
@@ -166,5 +168,32 @@ import Testing
         #expect(parts.map { $0.part?.index } == Array(1...count).map { Optional($0) })
         #expect(parts.allSatisfy { $0.part?.count == count && $0.offset == 7 })
         #expect(parts.map(\.text).joined() == long)
+    }
+
+    @Test func aReloadWithAnInvalidConfigurationIsRefusedAndAValidOneTakenWithoutLosingPositions() throws {
+        let world = try TailWorld()
+        let name = TailWorld.currentHourName
+        let first = TailWorld.lines("before reload", 0..<20)
+        try world.append("c1", "www", name, TailWorld.text(first))
+        let next = Mutex<(DumpConfiguration, [ConfigProblem])>((world.configuration, [ConfigProblem(key: "tail.receiver", message: "bad")]))
+        let transport = RecordingTransport()
+        let running = try world.start(transport, reload: { next.withLock { $0 } })
+        TailWorld.waitUntil(10) { transport.messages.count >= 20 }
+        running.control.requestReload()
+        TailWorld.waitUntil(5) { world.logText.contains("reload refused") }
+        let second = TailWorld.lines("after a refused reload", 0..<10)
+        try world.append("c1", "www", name, TailWorld.text(second))
+        TailWorld.waitUntil(10) { transport.messages.count >= 30 }
+        var changed = world.configuration
+        changed.tail?.maxMessageBytes = 1000
+        next.withLock { $0 = (changed, []) }
+        running.control.requestReload()
+        TailWorld.waitUntil(5) { world.logText.contains("configuration reloaded") }
+        let third = TailWorld.lines("after a good reload", 0..<10)
+        try world.append("c1", "www", name, TailWorld.text(third))
+        TailWorld.waitUntil(10) { transport.messages.count >= 40 }
+        #expect(running.stop() == 0)
+        #expect(transport.texts == first + second + third, "no line lost or repeated across reloads")
+        #expect(world.logText.contains("tail.receiver: bad"), "\(world.logText)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LogDump
+import LogShipCore
 import LogTail
 import Logging
 import Synchronization
@@ -62,12 +63,13 @@ final class TailWorld: @unchecked Sendable {
     }
 
     /// Starts a service on a thread; `stop()` of the returned handle stops it and gives its exit status.
-    func start(_ transport: RecordingTransport, random: @escaping () -> Double = { 0 }) throws -> Running {
+    func start(_ transport: RecordingTransport, random: @escaping () -> Double = { 0 },
+               reload: (() -> (DumpConfiguration, [ConfigProblem]))? = nil) throws -> Running {
         let control = TailControl()
         let sink = messages
         let log = Logger(label: "test") { _ in CollectingLogHandler(sink: sink) }
         let service = try TailService(configuration: configuration, makeTransport: { _, _ in transport }, control: control,
-                                      log: log, random: random)
+                                      reload: reload, log: log, random: random)
         return Running(service: service, control: control)
     }
 
