@@ -138,10 +138,17 @@ import Glibc
         }
         print("TCP across a receiver crash: acknowledged \(interruption.acknowledged) of \(batch.lines.count), resent \(expectedFromResend), lost in the TCP window \(missingBefore.count)")
     }
+}
+
+/// A graceful receiver restart (SIGTERM: rsyslog closes its sessions, RELP with `serverclose`) while the transport
+/// is idle: the next batch goes over a new connection, not into the closed one. Its own receiver, restarted once
+/// per case, so these run beside the crash tests.
+@Suite(.serialized) struct ReceiverRestartBetweenBatchesTests {
+    private static let server: Result<RsyslogTestServer, any Error> = Result { try RsyslogTestServer(name: "restart") }
 
     @Test(arguments: [RsyslogTestServer.Kind.relp, .tcp, .mutualTLS])
     func aReceiverRestartedBetweenBatchesIsReconnectedToWithoutAnInterruption(kind: RsyslogTestServer.Kind) throws {
-        let server = try Self.crashServer.get()
+        let server = try Self.server.get()
         let format = try SyslogMessageFormat(hostname: "web-host-1")
         let endpoint = server.endpoint(kind, ioTimeoutSeconds: 5)
         let transport: any SyslogTransport = kind.isRELP ? RELPTransport(endpoint: endpoint, format: format)

@@ -42,6 +42,17 @@ final class ScriptedRELPServer: @unchecked Sendable {
 
     deinit { close(listener) }
 
+    /// Half-closes and reads until the client closes (at most 2 s): closing with unread frames would make the
+    /// kernel reset the connection, and a reset discards the answers the client has not read yet.
+    private func closeGracefully(_ connection: Int32, buffer: inout [UInt8]) {
+        shutdown(connection, Int32(SHUT_WR))
+        var entry = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+        while poll(&entry, 1, 2_000) > 0 {
+            let read = buffer.withUnsafeMutableBytes { recv(connection, $0.baseAddress, $0.count, 0) }
+            if read <= 0 { return }
+        }
+    }
+
     private func serveOneSession() {
         let connection = accept(listener, nil, nil)
         guard connection >= 0 else { return }
@@ -78,6 +89,7 @@ final class ScriptedRELPServer: @unchecked Sendable {
                         send(RELPFrame(transactionNumber: frame.transactionNumber, command: "rsp", data: Array(text.utf8)))
                     case .serverCloseBeforeThis:
                         send(RELPFrame(transactionNumber: 0, command: "serverclose"))
+                        closeGracefully(connection, buffer: &buffer)
                         return
                     case .holdUntilMessage(let other):
                         held.append((other, frame.transactionNumber))
