@@ -23,17 +23,23 @@ public final class SyslogTCPTransport: SyslogTransport {
     private var connection: WireConnection?
     /// A new TLS connection whose receiver has not yet shown it keeps the session (see `awaitSessionSettled`).
     private var unconfirmedSession = false
-    /// How long a new TLS session must stay open after its first batch was acknowledged.
-    public static let tlsSettleSeconds = 0.25
+    /// How long a new TLS session must stay open after its first batch was acknowledged (by default
+    /// `defaultTLSSettleSeconds`).
+    public let tlsSettleSeconds: Double
+    /// A local receiver refusing a client certificate hangs up within milliseconds; a quarter of a second covers
+    /// a busy one without delaying a new session's first batch noticeably.
+    public static let defaultTLSSettleSeconds = 0.25
     /// The pauses between two `SIOCOUTQ` checks while waiting for the peer's acknowledgement: from 50 µs (a LAN
     /// round trip), doubling up to 5 ms, so a small batch returns within about a round trip and a slow receiver
     /// costs few wake-ups.
     private static let firstAcknowledgementPauseMicroseconds: UInt32 = 50
     private static let longestAcknowledgementPauseMicroseconds: UInt32 = 5_000
 
-    public init(endpoint: SyslogEndpoint, format: SyslogMessageFormat) {
+    public init(endpoint: SyslogEndpoint, format: SyslogMessageFormat,
+                tlsSettleSeconds: Double = SyslogTCPTransport.defaultTLSSettleSeconds) {
         self.endpoint = endpoint
         self.format = format
+        self.tlsSettleSeconds = max(0, tlsSettleSeconds)
     }
 
     deinit { close() }
@@ -74,7 +80,7 @@ public final class SyslogTCPTransport: SyslogTransport {
     /// Later batches on the same connection need no such wait. (A receiver slower than that to hang up is not
     /// caught: its first batch is the part of the loss window TLS adds.)
     private func awaitSessionSettled(_ connection: WireConnection) throws(ConnectionError) {
-        let deadline = MonotonicDeadline.after(seconds: Self.tlsSettleSeconds)
+        let deadline = MonotonicDeadline.after(seconds: tlsSettleSeconds)
         while !deadline.hasPassed {
             try discardIncoming(connection)
             _ = try connection.waitForIO(wantWrite: false, deadline: deadline)
