@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `logdump tail` for real: logsplit writers rotating every 10 seconds, a real rsyslog receiver over RELP, tail
-/// killed with SIGKILL and restarted, `logdump run` shipping and removing beside it.
+/// killed with SIGKILL and restarted, the receiver killed and restarted, `logdump run` shipping and removing beside it.
 @Suite(.serialized) struct TailEndToEndTests {
     /// A world with `[tail]` pointing at `receiver`, 10-second periods, and files closed as soon as logsplit lets go.
     func world(receiver: String) throws -> DumpWorld {
@@ -69,6 +69,9 @@ import Glibc
                 tail = try startTail(world, log: tailLog)
             }
             if step % 30 == 0 { _ = try world.logdump(["run"]) }
+            // The receiver crashes under load and comes back: RELP resends what it never answered.
+            if step == 50 { try receiver.kill() }
+            if step == 60 { try receiver.restart() }
             step += 1
             usleep(100_000)
         }
@@ -90,6 +93,8 @@ import Glibc
         tail.waitUntilExit()
         #expect(tail.terminationStatus == 0)
 
+        #expect(kills == 3 && step > 60, "the scenario ran short: \(kills) kills in \(step) steps")
+        #expect(written.count > 10_000, "only \(written.count) lines written")
         let missing = expected.subtracting(received.keys)
         #expect(missing.isEmpty, "\(missing.count) of \(expected.count) lines never reached the receiver, e.g. \(missing.sorted().prefix(3))")
         let duplicates = received.values.reduce(0) { $0 + max(0, $1 - 1) }

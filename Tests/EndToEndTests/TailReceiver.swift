@@ -97,6 +97,9 @@ final class PipedLogsplit: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Not inherited by what the test starts later (a receiver restarted through system(3) would keep the
+        // pipe open, and logsplit would never see its end).
+        _ = fcntl(input.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
     }
 
     func write(_ lines: [String]) throws {
