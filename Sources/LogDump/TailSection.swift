@@ -37,6 +37,9 @@ public struct TailSection: Sendable, Equatable {
     /// `max_message_bytes`: at least what RFC 5425 receivers must accept, at most 1 MiB (one batch).
     public static let messageBytesRange = 480...(1 << 20)
     public static let rescanRange = 1...3600
+    /// What a message adds to the line: PRI, version, timestamp, hostname, app name and the structured data with
+    /// container, site, file, offset and part (names are bounded by the file-name limits, 255 bytes each).
+    public static let headerAllowanceBytes = 1_024
 
     /// The numeric facility (0...23) and severity (0...7) of the PRI; nil when the names are unknown.
     public var facilityCode: Int? { Self.facilities.firstIndex(of: facility) }

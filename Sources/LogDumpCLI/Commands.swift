@@ -109,12 +109,25 @@ struct Validate: ParsableCommand {
             }
             printOut("configuration OK: roots \(configuration.roots.joined(separator: ", ")), template \(configuration.template), "
                 + "\(configuration.format) level \(configuration.effectiveLevel), destination \(destination)\n")
+            if let tail = configuration.tail {
+                notes.append(Self.tailNote(tail))
+            }
             for note in notes { printOut(note + "\n") }
             return
         }
         let log = DumpLog.logger()
         for p in problems { log.error("config: \(p)") }
         throw ExitCode(DumpStatus.usage)
+    }
+
+    /// What `validate` cannot check from here: the receiver's own message size limit. A receiver with a smaller
+    /// one truncates long lines (rsyslog's imrelp even answers 200 for the truncated message).
+    static func tailNote(_ tail: TailSection) -> String {
+        let limit = tail.maxMessageBytes + TailSection.headerAllowanceBytes
+        let receiver = tail.endpoint.map(\.description) ?? tail.receiver
+        return "tail: receiver \(receiver), removal gate \(tail.gateRemoval ? "on" : "off"); the receiver must accept "
+            + "messages of at least \(limit) bytes (max_message_bytes \(tail.maxMessageBytes) plus the header), or it "
+            + "truncates long lines: rsyslog global(maxMessageSize=\"\(limit)\"), and maxDataSize=\"\(limit)\" on imrelp"
     }
 }
 

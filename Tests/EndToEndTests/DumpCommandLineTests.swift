@@ -8,6 +8,16 @@ import Testing
         let good = try world.logdump(["validate"])
         #expect(good.status == 0, "\(good.stderrText)")
         #expect(good.stdoutText.contains("configuration OK"))
+        #expect(!good.stdoutText.contains("tail:"))
+
+        // With [tail], validate says what it cannot check: the receiver's message size limit.
+        try world.setConfig("tail", "receiver", "\"relp://127.0.0.1:2514\"")
+        try world.setConfig("tail", "max_message_bytes", "\"8K\"")
+        let withTail = try world.logdump(["validate"])
+        #expect(withTail.status == 0, "\(withTail.stderrText)")
+        #expect(withTail.stdoutText.contains("tail: receiver relp://127.0.0.1:2514, removal gate on"), "\(withTail.stdoutText)")
+        #expect(withTail.stdoutText.contains("at least 9216 bytes"), "\(withTail.stdoutText)")
+        #expect(withTail.stdoutText.contains("maxDataSize=\"9216\""), "\(withTail.stdoutText)")
 
         let bad = """
             [general]
