@@ -127,7 +127,7 @@ let package = Package(
         // test runner. `make test` builds every product first (`swift build --build-tests`).
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LogCompression", "LogSplitCore"],
+            dependencies: ["LogCompression", "LogSplitCore", "SyslogWire"],
             swiftSettings: strict),
     ]
 )
