@@ -19,7 +19,7 @@ import Glibc
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["a"])
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aFifoIsRefusedWithoutWaitingAndTheOtherFilesAreCompressed() throws {
         let directory = try TemporaryDirectory("logdump-compress")
         let fifo = directory.join("fifo")

@@ -10,7 +10,7 @@ import Glibc
 /// Runs the tests' `logdump-faults` build with `LOGDUMP_TEST_STEP_DELAY_MS`: it pauses that long between steps
 /// and before each put, and a fraction of it inside compression, so kills land in every step on a fast machine.
 @Suite(.serialized) struct DumpCrashLoopTests {
-    @Test(.timeLimit(.minutes(4)))
+    @Test(.timeLimit(.minutes(10)))
     func killNineAnywhereStillShipsEveryLineExactlyOnce() throws {
         let world = try DumpWorld()
         var expected = Set<String>()

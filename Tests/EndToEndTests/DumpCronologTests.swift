@@ -4,7 +4,7 @@ import Testing
 /// Files written by the real cronolog (no lock) and by logsplit (shared lock while open) are both found,
 /// shipped and removed. Both run under libfaketime at an hour long past, so their files are closed now.
 @Suite struct DumpCronologTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func filesOfCronologAndLogsplitAreBothShipped() throws {
         let cronolog = try Executables.system("cronolog", package: "cronolog")
         let faketime = try Executables.system("faketime", package: "faketime")

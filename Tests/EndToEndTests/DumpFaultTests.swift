@@ -38,7 +38,7 @@ import Glibc
         return left
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func aDestinationThatDisappearsMidRunLosesNothing() throws {
         let world = try DumpWorld()
         let expected = try Self.noisyLines(world, files: 16, lines: 400)
@@ -69,7 +69,7 @@ import Glibc
         #expect(try world.allFiles(world.sources).isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func aDestinationThatFillsUpKeepsTheOriginals() throws {
         let world = try DumpWorld()
         // A real small file system: tmpfs (needs CAP_SYS_ADMIN, which CI has as root).

@@ -8,7 +8,7 @@ import Glibc
 /// A file that grows after logdump compressed it (a late writer): the original is not removed, and the new
 /// bytes go out as the next part, so every line arrives exactly once.
 @Suite struct DumpGrowthTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func linesAppendedAfterCompressionGoOutAsTheNextPart() throws {
         let world = try DumpWorld()
         let name = "access_log.2026112009"

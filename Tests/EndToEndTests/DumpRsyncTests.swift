@@ -14,7 +14,7 @@ import Glibc
         ((try? FileManager.default.contentsOfDirectory(atPath: world.state)) ?? []).filter { $0.hasPrefix("ssh-") }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func aRunShipsEveryLineOnceOverOneConnectionAndRemovesTheOriginals() throws {
         let server = try DumpRsyncServer()
         let world = try DumpWorld()
@@ -52,7 +52,7 @@ import Glibc
     /// its record leaves it; here another state directory shipped it), one holds other content and the rest are
     /// new: the copy is adopted (no `.1`), the other file goes to `.1`, the rest to their keys; every line of both
     /// runs is at the central host exactly once, and the second run's originals are gone.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func aBatchAdoptsTheSameCopyAndSendsOtherContentToTheNextName() throws {
         let server = try DumpRsyncServer()
         let earlier = try DumpWorld()
@@ -101,7 +101,7 @@ import Glibc
         #expect(try earlier.leftoverTemporaries().isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aChangedHostKeyStopsTheRunBeforeAnything() throws {
         let server = try DumpRsyncServer()
         let world = try DumpWorld()
@@ -119,7 +119,7 @@ import Glibc
 
     /// The central host's disk fills mid-run: the run fails (exit 2) with the reason, nothing unverified is
     /// removed, no temporary stays at the far side; with space again the next run ships the rest exactly once.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func aFullCentralDiskKeepsTheOriginalsAndTheNextRunShipsTheRest() throws {
         let server = try DumpRsyncServer()
         let world = try DumpWorld()
@@ -149,7 +149,7 @@ import Glibc
 
     /// A copy damaged right after writing (through the destination itself) fails the far side's sha256sum:
     /// the original stays; the next run rewrites the copy and only then removes it.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aCopyCorruptedAtTheCentralHostIsNotTrusted() throws {
         let server = try DumpRsyncServer()
         let world = try DumpWorld(format: "gzip")
@@ -168,7 +168,7 @@ import Glibc
 
     /// kill -9 at random moments (at least 50 landing mid-run), then a clean run: every line exactly once at the
     /// far side, no temporaries, nothing removed unverified, every file under exactly one key.
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(10)))
     func killNineAnywhereStillShipsEveryLineExactlyOnce() throws {
         let server = try DumpRsyncServer()
         let world = try DumpWorld()

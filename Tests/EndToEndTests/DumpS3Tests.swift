@@ -7,7 +7,7 @@ import Glibc
 
 /// `logdump run` with `[destination] type = "s3"` against a real SeaweedFS on loopback.
 @Suite(.serialized) struct DumpS3Tests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func runShipsEveryHourFileToTheBucketUnderHostKeys() throws {
         let server = try DumpSeaweedFS.get()
         let bucket = try server.makeBucket()
@@ -44,7 +44,7 @@ import Glibc
         for text in [run.stderrText, run.stdoutText, again.stderrText, again.stdoutText] { #expect(!text.contains(server.secretKey)) }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func wrongCredentialsLeaveEveryFileAndNameTheKeyIdNotTheSecret() throws {
         let server = try DumpSeaweedFS.get()
         let bucket = try server.makeBucket()
@@ -63,7 +63,7 @@ import Glibc
     /// kill -9 at random moments (at least 50 landing mid-run, some mid multipart upload), then a clean run:
     /// every line in the bucket exactly once, no open multipart upload, and at no moment an original removed
     /// before its copy was in the bucket.
-    @Test(.timeLimit(.minutes(4)))
+    @Test(.timeLimit(.minutes(10)))
     func killNineAnywhereStillShipsEveryLineExactlyOnceToS3() throws {
         let server = try DumpSeaweedFS.get()
         let bucket = try server.makeBucket()

@@ -72,7 +72,7 @@ struct SplitterSignalEndToEndTests {
 /// they come from the executable's .preinit_array, not from a check of argv[0].
 @Suite(.serialized)
 struct SplitterEarlySignalTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func aSigtermTenToTwentyMillisecondsAfterExecThroughACronologSymlinkLosesNothing() throws {
         let dir = try TemporaryDirectory("logsplit-early-sigterm")
         let cronolog = dir.join("cronolog")

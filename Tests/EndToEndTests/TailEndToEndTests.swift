@@ -31,7 +31,7 @@ import Glibc
         return process
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(10)))
     func everyLineReachesTheReceiverThroughRolloversKillsAndANewContainerAndNoOriginalGoesBeforeItIsStreamed() throws {
         let receiver = try TailReceiver(name: "e2e")
         let world = try world(receiver: "relp://127.0.0.1:\(receiver.relpPort)")

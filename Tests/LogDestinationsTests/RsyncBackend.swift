@@ -75,7 +75,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aChangedHostKeyIsMisconfiguredAndNothingIsWritten() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -98,7 +98,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         #expect(try server.acceptedConnections() == 0)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func anUnknownHostKeyIsMisconfiguredWithWhatToDo() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -114,7 +114,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aKeyTheHostRefusesIsMisconfigured() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -128,7 +128,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aMissingKeyOrKnownHostsFileIsMisconfigured() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -151,7 +151,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         #expect(try server.acceptedConnections() == 0)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aHostNotListeningIsUnavailable() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -167,7 +167,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
 
     /// A host that takes the connection and never speaks (a hung sshd, a firewall's tarpit): unavailable after
     /// connect_timeout, not a hang.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aHostThatNeverAnswersIsUnavailableAfterTheConnectTimeout() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -199,7 +199,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
         #expect(RsyncRunner.monotonicSeconds() - started < 15)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aMissingOrReadOnlyRemotePathIsUnavailableAndNeverCreated() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -228,7 +228,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
 
     /// The central host's disk fills during a put: a clear message, no partial object under the key, the
     /// temporary removed, earlier copies untouched.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aFullRemoteDiskFailsThePutCleanly() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -264,7 +264,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
 
     /// Several puts and verifies, from two threads at once, over one ssh connection; the master ends when
     /// the destination is released.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func oneSSHConnectionCarriesEveryFileOfARun() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -308,7 +308,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
 
     /// The host goes away while a file is on its way: the put fails with a message, nothing is under the key,
     /// the local file is untouched.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aHostGoingAwayMidTransferFailsThePut() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -350,7 +350,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
 
     /// Remote paths are quoted for the remote shell: a root with a space and a quote, key components that
     /// look like options.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func awkwardRootsAndKeysAreQuoted() throws {
         let scratch = try TemporaryDirectory()
         let backend = try RsyncBackend(scratch: scratch.path, rootName: "central it's $(touch pwned)")
@@ -367,7 +367,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
 
     /// Spaces and quotes in the local paths ssh is given (state directory, known_hosts, key) reach ssh intact,
     /// directly and through rsync's `-e`.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func awkwardLocalPathsReachSSHIntact() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -391,7 +391,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
 
     /// With an rsync older than 3.2.4 on either side there is no --fsync: the temporary is synced on the far
     /// side before it is linked, and puts, replaces and verifies work the same.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func withoutRsyncFsyncTheTemporaryIsSyncedBeforeLinking() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -423,7 +423,7 @@ func rsyncTestObject(in scratch: String, name: String, size: Int, sparse: Bool =
 
     /// A put cut off between linking the name and removing the temporary leaves the temporary as a second
     /// name of the copy: the verify that finds the copy complete removes it.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aTemporaryLeftBesideACompleteCopyIsRemovedByVerify() throws {
         let scratch = try TemporaryDirectory()
         let backend = try RsyncBackend(scratch: scratch.path)

@@ -27,7 +27,7 @@ import Glibc
 
     /// One key holds the same bytes already, one holds other content, three are new: the new ones are stored,
     /// both taken keys are answered `.exists` and left as they were, in one rsync and two remote scripts.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aBatchStoresTheNewKeysAndAnswersEachTakenKeyOnItsOwn() throws {
         let scratch = try TemporaryDirectory()
         let backend = try RsyncBackend(scratch: scratch.path)
@@ -73,7 +73,7 @@ import Glibc
     /// The central host's disk fills part-way through a batch: what fitted is in place and verified, every other
     /// request fails with the reason, no temporary stays, every local file is untouched; with room again the
     /// same batch finishes, each key holding its own lines exactly once.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aBatchCutShortByAFullDiskFinishesWithTheNextBatch() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
@@ -125,7 +125,7 @@ import Glibc
 
     /// A batch whose remote script would pass Linux's 128 KiB limit on one argument is cut into chunks: 300 keys
     /// with long names go up and are verified.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(10)))
     func aBatchLargerThanOneRemoteCommandIsCutIntoChunks() throws {
         let scratch = try TemporaryDirectory()
         let backend = try RsyncBackend(scratch: scratch.path)
@@ -148,7 +148,7 @@ import Glibc
     }
 
     /// A staging tree a killed run left (its process gone) is removed by the next process's first batch.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(10)))
     func aStagingTreeOfAKilledRunIsRemoved() throws {
         let scratch = try TemporaryDirectory()
         let backend = try RsyncBackend(scratch: scratch.path)

@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// What is true of the S3 destination alone, against a real SeaweedFS on loopback.
-@Suite(.timeLimit(.minutes(3))) struct S3DestinationTests {
+@Suite(.timeLimit(.minutes(10))) struct S3DestinationTests {
     static let key = ["web01", "c1", "www", "2026", "11", "30", "access_log.2026113014.zst"]
 
     /// A local object of `size` bytes that compress badly (the part boundaries fall mid-line).

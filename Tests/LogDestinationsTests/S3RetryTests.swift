@@ -93,7 +93,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
 }
 
 /// Retries with backoff for what may pass (5xx, 429, SlowDown, timeouts), at once and once only for what cannot.
-@Suite(.timeLimit(.minutes(1))) struct S3RetryTests {
+@Suite(.timeLimit(.minutes(10))) struct S3RetryTests {
     static let credentials = SigV4Credentials(accessKeyId: "AKIDRETRY", secretAccessKey: "retry-secret-never-shown-000000")
 
     static func destination(_ server: ScriptedHTTPServer, maxAttempts: Int, requestTimeout: Int = 10, sleeps: SleepLog) throws -> S3Destination {
