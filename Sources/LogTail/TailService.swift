@@ -202,9 +202,12 @@ public final class TailService {
     /// Brings the followed set in line with the roots: new files followed (from their checkpoint, if any),
     /// replaced files started over, vanished ones dropped; problems reported once.
     private func rescan(store: CheckpointStore) {
+        // Watch first, then list: whatever appears after a directory's watch is added raises an event (and another
+        // rescan), whatever appeared before is in the listing. Listed first, a file made between the two was missed
+        // until the next timed rescan (a container appearing mid-run was not followed for `rescan_seconds`).
+        if let watcher { for problem in watcher.refresh() where reported.insert(problem).inserted { log.warning("\(problem)") } }
         let (files, warnings) = scanner.scan()
         for warning in warnings where reported.insert(warning).inserted { log.warning("\(warning)") }
-        if let watcher { for problem in watcher.refresh() where reported.insert(problem).inserted { log.warning("\(problem)") } }
         var seen = Set<String>()
         for source in files {
             let key = source.path.description
