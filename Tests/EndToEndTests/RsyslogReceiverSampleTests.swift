@@ -157,7 +157,7 @@ final class SampleReceiver {
         guard status == 0, FileManager.default.fileExists(atPath: tls + "/client.pem") else {
             throw TailReceiverFailure(description: "make_tls from rsyslog.sh failed (status \(status))")
         }
-        port = try Self.freePort()
+        port = Int(try freeLoopbackPort())
         var config = try String(contentsOfFile: RsyslogReceiverSampleTests.sample, encoding: .utf8)
         for (needle, replacement) in [("/srv/weblogs-live", root), ("port=\"2514\"", "port=\"\(port)\""),
                                       ("/etc/rsyslog.d/logsplit-tls", tls),
@@ -202,22 +202,6 @@ final class SampleReceiver {
     }
 
     static func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-
-    /// A port the kernel just handed out on loopback (free a moment ago).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TailReceiverFailure(description: "no free port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 
     static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

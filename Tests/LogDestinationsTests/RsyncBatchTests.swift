@@ -77,12 +77,8 @@ import Glibc
     func aBatchCutShortByAFullDiskFinishesWithTheNextBatch() throws {
         let scratch = try TemporaryDirectory()
         let server = try RsyncTestServer(scratch: scratch.path)
-        let root = scratch.path + "/small"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
-        let mounted = try RsyncRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", root], timeoutSeconds: 10)
-        guard mounted.status == 0 else { throw RsyncTestFailure("mount -t tmpfs failed (the tests run as root): \(mounted.stderrText)") }
-        defer { _ = try? RsyncRunner.run("/bin/umount", ["-l", root], timeoutSeconds: 10) }
-        try server.giveToUser(root)
+        let root = try server.smallRemoteDisk(in: scratch.path)
+        defer { server.unmount(root) }
         let destination = try DestinationFactory.make(.rsync(server.settings(path: root, controlDirectory: scratch.path + "/state")))
         try destination.checkAvailable()
 

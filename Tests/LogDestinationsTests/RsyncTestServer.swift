@@ -70,6 +70,26 @@ final class RsyncTestServer: @unchecked Sendable {
         try giveToUser(path)
     }
 
+    /// A 256 KiB tmpfs at `scratch/small`, owned by the server's user: a remote disk that fills after a few
+    /// files. The caller unmounts it (`unmount`); mounting needs root, as the tests run.
+    func smallRemoteDisk(in scratch: String) throws -> String {
+        let root = scratch + "/small"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: false)
+        let mounted = try RsyncRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", root], timeoutSeconds: 10)
+        guard mounted.status == 0 else { throw RsyncTestFailure("mount -t tmpfs failed (the tests run as root): \(mounted.stderrText)") }
+        do {
+            try giveToUser(root)
+        } catch {
+            unmount(root)
+            throw error
+        }
+        return root
+    }
+
+    func unmount(_ path: String) {
+        _ = try? RsyncRunner.run("/bin/umount", ["-l", path], timeoutSeconds: 10)
+    }
+
     func giveToUser(_ path: String) throws {
         let result = try RsyncRunner.run("/bin/chown", [user + ":", path], timeoutSeconds: 10)
         guard result.status == 0 else { throw RsyncTestFailure("chown \(path): \(result.stderrText)") }
