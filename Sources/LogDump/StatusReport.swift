@@ -20,6 +20,9 @@ public struct StatusReport {
         /// With `[tail]`: files on disk that `logdump tail` streamed to their end, and the bytes it has not sent yet.
         public var streamed = 0
         public var tailLagBytes: Int64 = 0
+        /// With `[tail]`: how long the oldest byte not yet acknowledged has waited at most, over the site's files
+        /// (seconds; 0 when nothing waits; nil when tail never saved a checkpoint, so nothing is known).
+        public var tailWaitSeconds: Int? = 0
     }
 
     public var rows: [Row]
@@ -28,7 +31,20 @@ public struct StatusReport {
     /// With `[tail]`: when tail last saved its checkpoints (nil: never); without `[tail]`, no tail columns.
     public var tailConfigured = false
     public var tailSavedAt: Int? = nil
+    /// With `[tail]`: when the tail that saved the checkpoints started, and what it counted since.
+    public var tailStartedAt: Int? = nil
+    public var tailCounters: TailCounters? = nil
     public var now = 0
+
+    /// How long the oldest byte of one file not yet acknowledged by tail has waited, at most (seconds), from its
+    /// checkpoint `entry` (nil: tail has none for this file) in a document saved at `savedAt` (nil: never).
+    /// While tail was behind on the file, since the `waitingSince` it saved; when it was caught up, or does not
+    /// know the file yet, the waiting bytes came after its last save, so since `savedAt`. 0 when nothing waits.
+    public static func tailWaitSeconds(lagBytes: Int64, entry: TailCheckpoint?, savedAt: Int?, now: Int) -> Int? {
+        guard lagBytes > 0 else { return 0 }
+        guard let savedAt else { return nil }
+        return max(0, now - (entry?.waitingSince ?? savedAt))
+    }
 
     public static func gather(configuration: DumpConfiguration, now: Int = Int(time(nil))) throws -> StatusReport {
         let scanner = try SourceScanner(configuration: configuration)
@@ -57,7 +73,10 @@ public struct StatusReport {
                 let entry = checkpoints[file.path.description].flatMap { $0.device == file.device && $0.inode == file.inode ? $0 : nil }
                 let sent = entry?.offset ?? 0
                 if entry?.finished == true && sent >= Int64(file.size) { rows[k]!.streamed += 1 }
-                rows[k]!.tailLagBytes += max(0, Int64(file.size) - sent)
+                let lag = max(0, Int64(file.size) - sent)
+                rows[k]!.tailLagBytes += lag
+                let wait = tailWaitSeconds(lagBytes: lag, entry: entry, savedAt: tailDocument?.savedAt, now: now)
+                if let current = rows[k]!.tailWaitSeconds { rows[k]!.tailWaitSeconds = wait.map { max($0, current) } }
             }
             let record = byID[id]
             if let record, record.lastError != nil, record.step != .removed {
@@ -80,18 +99,19 @@ public struct StatusReport {
         }
         return StatusReport(rows: rows.values.sorted { ($0.container, $0.site) < ($1.container, $1.site) },
                             lastRun: store?.lastRun(), warnings: warnings, tailConfigured: configuration.tail != nil,
-                            tailSavedAt: tailDocument?.savedAt, now: now)
+                            tailSavedAt: tailDocument?.savedAt, tailStartedAt: tailDocument?.startedAt,
+                            tailCounters: tailDocument?.counters, now: now)
     }
 
     public func render(zone: CivilTimeZone) -> String {
         var lines: [String] = []
         var header = ["CONTAINER", "SITE", "OPEN", "CLOSED", "PENDING", "SHIPPED", "FAILED"]
-        if tailConfigured { header += ["STREAMED", "TAIL LAG"] }
+        if tailConfigured { header += ["STREAMED", "TAIL LAG", "TAIL WAIT"] }
         header.append("OLDEST WAITING")
         var table = [header]
         for r in rows {
             var line = [r.container, r.site, "\(r.open)", "\(r.closed)", "\(r.pending)", "\(r.shipped)", "\(r.failed)"]
-            if tailConfigured { line += ["\(r.streamed)", "\(r.tailLagBytes) B"] }
+            if tailConfigured { line += ["\(r.streamed)", "\(r.tailLagBytes) B", r.tailWaitSeconds.map { "\($0) s" } ?? "-"] }
             line.append(r.oldestWaiting.flatMap { zone.format("%Y-%m-%d %H:%M", at: $0) } ?? "-")
             table.append(line)
         }
@@ -117,6 +137,13 @@ public struct StatusReport {
             lines.append(tailSavedAt.map { "tail: checkpoints saved \(max(0, now - $0)) s ago" + (now - $0 > TailRemovalGate.staleSeconds
                 ? " (logdump tail seems stopped: run keeps the originals it has not streamed)" : "") }
                 ?? "tail: no checkpoint saved yet (is logdump tail running?)")
+            if let counters = tailCounters {
+                let since = tailStartedAt.flatMap { zone.format("%Y-%m-%d %H:%M:%S %Z", at: $0) } ?? "its start"
+                lines.append("tail since \(since): \(counters.linesRead) lines read (\(counters.bytesRead) bytes), "
+                    + "\(counters.linesSent) sent, \(counters.linesAcknowledged) acknowledged (\(counters.bytesAcknowledged) bytes), "
+                    + "\(counters.linesResent) resent, \(counters.linesSplit) split, \(counters.reconnects) reconnects, "
+                    + "\(counters.outages) outages")
+            }
         }
         for w in warnings { lines.append("warning: " + w) }
         return lines.map { $0.trimmingTrailingSpaces }.joined(separator: "\n") + "\n"

@@ -22,9 +22,17 @@ public struct TailCheckpoint: Codable, Sendable, Equatable {
     public var size: Int64
     /// When the receiver last acknowledged a line of this file (seconds since the epoch), 0 = never.
     public var acknowledgedAt: Int
+    /// How far lines were handed to the receiver (beyond `offset` while acknowledgements are awaited or after a
+    /// failed delivery); nil = not beyond `offset`. A tail restarted from this checkpoint counts the lines it
+    /// sends again below it as resent.
+    public var sentOffset: Int64?
+    /// While the file has bytes not yet acknowledged: when tail last saw every byte of it acknowledged (seconds
+    /// since the epoch), so the oldest waiting byte has waited at most since then; nil when it was caught up.
+    public var waitingSince: Int?
 
     public init(path: String, container: String?, site: String?, device: UInt64, inode: UInt64, headLength: Int,
-                headSHA256: String, offset: Int64, finished: Bool, size: Int64, acknowledgedAt: Int) {
+                headSHA256: String, offset: Int64, finished: Bool, size: Int64, acknowledgedAt: Int,
+                sentOffset: Int64? = nil, waitingSince: Int? = nil) {
         self.path = path
         self.container = container
         self.site = site
@@ -36,6 +44,8 @@ public struct TailCheckpoint: Codable, Sendable, Equatable {
         self.finished = finished
         self.size = size
         self.acknowledgedAt = acknowledgedAt
+        self.sentOffset = sentOffset
+        self.waitingSince = waitingSince
     }
 
     /// Leading bytes hashed to recognise a file (Filebeat's fingerprint uses the same 1 KiB).
@@ -51,10 +61,17 @@ public struct TailCheckpointDocument: Codable, Sendable, Equatable {
     /// tail from a slow one by this.
     public var savedAt: Int
     public var files: [TailCheckpoint]
+    /// When the tail that wrote the file started, and what it counted since (for `logdump status`); absent in
+    /// files written before the counters existed.
+    public var startedAt: Int?
+    public var counters: TailCounters?
 
-    public init(version: Int = Self.currentVersion, savedAt: Int, files: [TailCheckpoint]) {
+    public init(version: Int = Self.currentVersion, savedAt: Int, files: [TailCheckpoint], startedAt: Int? = nil,
+                counters: TailCounters? = nil) {
         self.version = version
         self.savedAt = savedAt
         self.files = files
+        self.startedAt = startedAt
+        self.counters = counters
     }
 }
