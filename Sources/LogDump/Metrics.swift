@@ -4,8 +4,9 @@ import LogShipCore
 import Glibc
 #endif
 
-/// Prometheus textfile-collector output (node_exporter `--collector.textfile.directory`), written atomically.
-enum Metrics {
+/// Prometheus textfile-collector output (node_exporter `--collector.textfile.directory`), written atomically:
+/// `run` writes `[metrics] textfile` after each run, `tail` its own file beside it (`tailTextfilePath`).
+public enum Metrics {
     static func write(path: String, summary: RunSummary, perSite: [String: SiteCounters]) throws {
         var text = ""
         func family(_ name: String, _ type: String, _ help: String) {
@@ -31,15 +32,29 @@ enum Metrics {
                 text += "\(name){container=\"\(label(String(parts[0])))\",site=\"\(label(String(parts.count > 1 ? parts[1] : "_")))\"} \(value(counters))\n"
             }
         }
+        try replace(path: path, text: text)
+    }
+
+    /// Replaces the file at `path` (absolute) with `text`: temporary file, fsync, rename. node_exporter never
+    /// reads half a file, and never the temporary one (it reads `*.prom`; the temporary name ends in `.tmp`).
+    public static func replace(path: String, text: String) throws(SystemError) {
         let slash = path.lastIndex(of: "/")!
         let directory = String(path[..<slash]).isEmpty ? "/" : String(path[..<slash])
         let name = String(path[path.index(after: slash)...])
         let fd = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY)
-        // node_exporter reads *.prom: the temporary name must not end in .prom.
         try AtomicFile.write(Array(text.utf8), to: name, in: fd, directoryPath: directory)
     }
 
-    static func label(_ s: String) -> String {
+    /// Where `logdump tail` writes its metrics, beside `run`'s `textfile`: `logdump.prom` gives
+    /// `logdump-tail.prom`; a name not ending in `.prom` gets `-tail.prom` appended. "" (metrics off) gives "".
+    public static func tailTextfilePath(_ textfile: String) -> String {
+        guard !textfile.isEmpty else { return "" }
+        return textfile.hasSuffix(".prom") ? String(textfile.dropLast(5)) + "-tail.prom" : textfile + "-tail.prom"
+    }
+
+    /// A label value in the text format: backslash, double quote and line feed escaped (container and site
+    /// names come from directories the containers can write).
+    public static func label(_ s: String) -> String {
         s.replacingOccurrencesOf("\\", with: "\\\\").replacingOccurrencesOf("\"", with: "\\\"").replacingOccurrencesOf("\n", with: "\\n")
     }
 }

@@ -31,7 +31,16 @@ struct Tail: ParsableCommand {
             one message when an outage starts and one when it ends.
 
             Signals: SIGTERM/SIGINT stop (acknowledgements in flight are awaited, checkpoints saved, exit 0); SIGHUP \
-            reloads the configuration (an invalid one is reported and the running one kept).
+            reloads the configuration (an invalid one is reported and the running one kept; positions are never lost; \
+            state_directory needs a restart). A change of the configuration file does the same, a second after it \
+            settles: its directory is watched with inotify, so a file renamed into place or a symlink swapped \
+            (ConfigMap) counts too; a content that did not change reloads nothing.
+
+            Metrics: with [metrics] textfile = ".../logdump.prom", tail writes ".../logdump-tail.prom" beside it \
+            (atomically, every 5 s and at shutdown): counters since it started (lines and bytes read, sent, resent, \
+            acknowledged; lines split; reconnects; outages), whether the receiver is up, and per file followed the \
+            lag in bytes and in seconds. The counters are also saved with the checkpoints: logdump status shows them, \
+            with the lag per site, whether or not [metrics] is set.
 
             Exit codes: 0 stopped by SIGTERM/SIGINT; 1 usage or configuration error (also: no [tail] section); \
             3 another tail holds <state_directory>/tail.lock; 4 the state directory is unusable or the receiver refuses \
@@ -46,7 +55,8 @@ struct Tail: ParsableCommand {
         let service: TailService
         do {
             service = try TailService(configuration: configuration, makeTransport: ReceiverTransports.make,
-                                      control: TailControl.process, reload: { options.load() }, log: log)
+                                      control: TailControl.process, reload: { options.load() },
+                                      configPath: options.config ?? ConfigFile.defaultPath, log: log)
         } catch {
             log.error("config: \(error)")
             throw ExitCode(DumpStatus.usage)

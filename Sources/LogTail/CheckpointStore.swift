@@ -6,6 +6,11 @@ import LogDump
 public final class CheckpointStore {
     public let stateDirectory: String
     public private(set) var entries: [String: TailCheckpoint]
+    /// When the loaded file was saved (nil: there was none): a file it does not name appeared after that.
+    public let loadedSavedAt: Int?
+    /// Saved with every write, for `logdump status`; setting them does not make a write due.
+    public var startedAt: Int?
+    public var counters: TailCounters?
     private var dirty = false
     private var lastSaved: Int?
     private let save: (TailCheckpointDocument) throws -> Void
@@ -21,6 +26,7 @@ public final class CheckpointStore {
         var entries: [String: TailCheckpoint] = [:]
         for entry in document?.files ?? [] { entries[entry.path] = entry }
         self.entries = entries
+        loadedSavedAt = document?.savedAt
         self.save = save ?? { document in try TailCheckpointFile.save(document, stateDirectory: stateDirectory) }
     }
 
@@ -51,7 +57,8 @@ public final class CheckpointStore {
     /// Writes now (at shutdown).
     @discardableResult
     public func saveNow(now: Int) -> (any Error)? {
-        let document = TailCheckpointDocument(savedAt: now, files: entries.values.sorted { $0.path < $1.path })
+        let document = TailCheckpointDocument(savedAt: now, files: entries.values.sorted { $0.path < $1.path },
+                                              startedAt: startedAt, counters: counters)
         do {
             try save(document)
             dirty = false

@@ -25,14 +25,29 @@ final class FollowedFile {
     var closureAskedAt: Int?
     /// A read error already reported (reported once until the file reads again).
     var reportedError: String?
+    /// How far lines were handed to the transport (at least `checkpoint.offset`): lines sent again below it
+    /// count as resent.
+    var sentUpTo: Int64
+    /// How long the bytes not yet acknowledged have waited.
+    var lag: LagClock
 
     var key: String { checkpoint.path }
 
-    init(source: SourceFile, checkpoint: TailCheckpoint) {
+    init(source: SourceFile, checkpoint: TailCheckpoint, lag: LagClock) {
         self.source = source
         self.checkpoint = checkpoint
+        self.lag = lag
         origin = LineOrigin(container: source.container ?? "-", site: source.site ?? "-", file: source.path.name)
         examinedUpTo = checkpoint.offset
+        sentUpTo = max(checkpoint.offset, checkpoint.sentOffset ?? 0)
+    }
+
+    /// The checkpoint as saved: with how far lines were sent and since when bytes wait.
+    var persisted: TailCheckpoint {
+        var saved = checkpoint
+        saved.sentOffset = sentUpTo > checkpoint.offset ? sentUpTo : nil
+        saved.waitingSince = lag.waitingSince
+        return saved
     }
 
     deinit { closeDescriptor() }
@@ -119,6 +134,7 @@ final class FollowedFile {
         checkpoint.device = source.device
         checkpoint.inode = source.inode
         examinedUpTo = 0
+        sentUpTo = 0
         isClosed = false
     }
 }

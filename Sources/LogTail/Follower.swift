@@ -33,6 +33,10 @@ final class Follower {
     var closure: (SourceFile, Int) -> Bool
     let clock: () -> Int64
     let report: (String) -> Void
+    /// What was read, sent and acknowledged since the follower was made (bumped once per batch).
+    var counters = TailCounters()
+    /// A delivery failed: the next one that gets lines acknowledged is a reconnect.
+    private var reconnectPending = false
     private var buffer: [UInt8]
 
     /// `closure(file, now)` is the handoff rule (`ClosureCheck`); `clock` gives microseconds since the epoch;
@@ -111,30 +115,74 @@ final class Follower {
         }
         let reachesEnd = offset + Int64(count) >= size
         var batch = LineBatch(origin: file.origin, readAtMicroseconds: clock())
-        let consumed = framer.frame(buffer, count: count, fileOffset: offset, endIsFinal: file.isClosed && reachesEnd, into: &batch)
+        var tally = LineFramer.Tally()
+        let consumed = framer.frame(buffer, count: count, fileOffset: offset, endIsFinal: file.isClosed && reachesEnd,
+                                    into: &batch, tally: &tally)
         if consumed == 0 {
             if count == buffer.count { return try sendLongLine(file, size: size) }
             file.examinedUpTo = offset + Int64(count)
             return .idle
         }
         batch.bytes = buffer
-        return deliver(batch, file: file, consumed: Int64(consumed))
+        return deliver(batch, file: file, consumed: Int64(consumed), tally: tally)
     }
 
     /// Sends `batch` and moves the checkpoint over what was acknowledged: everything, or the whole lines
     /// among the first `n` messages.
-    private func deliver(_ batch: LineBatch, file: FollowedFile, consumed: Int64) -> Outcome {
+    private func deliver(_ batch: LineBatch, file: FollowedFile, consumed: Int64, tally: LineFramer.Tally) -> Outcome {
         let start = file.checkpoint.offset
+        let end = start + consumed
+        countHandedOver(batch, file: file, start: start, end: end, tally: tally)
         do throws(SyslogTransportError) {
             try transport.deliver(batch)
         } catch {
+            countFailure()
             if case let .interrupted(acknowledged, _) = error {
-                advance(file, to: Self.acknowledgedEnd(batch, acknowledged: acknowledged, consumedEnd: start + Int64(consumed)))
+                let reached = Self.acknowledgedEnd(batch, acknowledged: acknowledged, consumedEnd: end)
+                if reached > start { countAcknowledged(lines: TailCounting.wholeLines(batch.lines, before: reached).lines, bytes: reached - start) }
+                advance(file, to: reached)
             }
             return .interrupted(error)
         }
-        advance(file, to: start + consumed)
+        countAcknowledged(lines: tally.lines, bytes: consumed)
+        advance(file, to: end)
         return .sent(messages: batch.lines.count, bytes: consumed)
+    }
+
+    /// Counts the lines of a batch about to be handed to the transport: all are sent; those below the file's
+    /// `sentUpTo` were handed over before (resent), the others are read for the first time.
+    private func countHandedOver(_ batch: LineBatch, file: FollowedFile, start: Int64, end: Int64, tally: LineFramer.Tally) {
+        counters.linesSent += Int64(tally.lines)
+        counters.bytesSent += end - start
+        var again = TailCounting.Count(lines: 0, split: 0)
+        if start < file.sentUpTo {
+            again = TailCounting.wholeLines(batch.lines, before: file.sentUpTo)
+            counters.linesResent += Int64(again.lines)
+            counters.bytesResent += min(end, file.sentUpTo) - start
+        }
+        counters.linesRead += Int64(tally.lines - again.lines)
+        counters.bytesRead += max(0, end - max(start, file.sentUpTo))
+        counters.linesSplit += Int64(tally.splitLines - again.split)
+        file.sentUpTo = max(file.sentUpTo, end)
+    }
+
+    private func countFailure() {
+        counters.deliveryFailures += 1
+        reconnectPending = true
+    }
+
+    private func countAcknowledged(lines: Int, bytes: Int64) {
+        counters.linesAcknowledged += Int64(lines)
+        counters.bytesAcknowledged += bytes
+        countDelivered()
+    }
+
+    /// Lines got through: after a failed delivery, that is a reconnect.
+    private func countDelivered() {
+        if reconnectPending {
+            counters.reconnects += 1
+            reconnectPending = false
+        }
     }
 
     /// Where the checkpoint may go when only the first `acknowledged` messages got through: the start of the
@@ -179,6 +227,18 @@ final class Follower {
         let maxBytes = framer.maxMessageBytes
         let parts = LineFramer.partCount(length: Int(end - start), maxMessageBytes: maxBytes)
         let partsPerBatch = max(1, buffer.count / maxBytes)
+        let lineEndOffset = end + (hasNewline ? 1 : 0)
+        counters.linesSent += 1
+        counters.bytesSent += lineEndOffset - start
+        if start < file.sentUpTo {
+            counters.linesResent += 1
+            counters.bytesResent += lineEndOffset - start
+        } else {
+            counters.linesRead += 1
+            counters.bytesRead += lineEndOffset - start
+            if parts > 1 { counters.linesSplit += 1 }
+        }
+        file.sentUpTo = max(file.sentUpTo, lineEndOffset)
         var index = 1
         var chunkStart = start
         while chunkStart < end {
@@ -200,11 +260,14 @@ final class Follower {
             do throws(SyslogTransportError) {
                 try transport.deliver(batch)
             } catch {
+                countFailure()
                 return .interrupted(error)
             }
+            countDelivered()
             chunkStart += Int64(count)
         }
-        advance(file, to: end + (hasNewline ? 1 : 0))
+        countAcknowledged(lines: 1, bytes: lineEndOffset - start)
+        advance(file, to: lineEndOffset)
         return .sent(messages: parts, bytes: end - start)
     }
 

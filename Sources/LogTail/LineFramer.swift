@@ -18,6 +18,23 @@ public struct LineFramer: Sendable {
     /// file is closed and `count` reaches its size), a last line without newline is a line too; otherwise it
     /// waits. Returns 0 when no whole line fits (a line longer than the buffer: see `LongLinePlan`).
     public func frame(_ bytes: [UInt8], count: Int, fileOffset: Int64, endIsFinal: Bool, into batch: inout LineBatch) -> Int {
+        var tally = Tally()
+        return frame(bytes, count: count, fileOffset: fileOffset, endIsFinal: endIsFinal, into: &batch, tally: &tally)
+    }
+
+    /// What one `frame` call put in the batch, counted as it goes (for the counters, without a second pass).
+    public struct Tally: Sendable, Equatable {
+        /// Whole lines (a line sent as parts is one).
+        public var lines = 0
+        /// Lines longer than `maxMessageBytes`, sent as numbered parts.
+        public var splitLines = 0
+
+        public init() {}
+    }
+
+    /// `frame`, also adding to `tally` the lines framed and how many of them were split into parts.
+    public func frame(_ bytes: [UInt8], count: Int, fileOffset: Int64, endIsFinal: Bool, into batch: inout LineBatch,
+                      tally: inout Tally) -> Int {
         var start = 0
         bytes.withUnsafeBufferPointer { buffer in
             while start < count && batch.lines.count < maxLines {
@@ -36,6 +53,8 @@ public struct LineFramer: Sendable {
                 // A long line goes whole into one batch, or waits for the next one (then it is alone in it).
                 if parts > 1 && batch.lines.count + parts > maxLines && !batch.lines.isEmpty { break }
                 appendLine(start: start, end: end, fileOffset: fileOffset + Int64(start), parts: parts, into: &batch)
+                tally.lines += 1
+                if parts > 1 { tally.splitLines += 1 }
                 start = next
             }
         }

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// What the operator asked the running tail for: stop (SIGTERM, SIGINT) or reload the configuration
-/// (SIGHUP). Set from signal handlers (lock-free atomics) or by tests; read by the loop between steps.
+/// (SIGHUP, or the configuration file changed: `ConfigFileWatch`). Set from signal handlers (lock-free atomics) or by tests; read by the loop between steps.
 public final class TailControl: Sendable {
     private let stop = Atomic<Bool>(false)
     private let reload = Atomic<Bool>(false)
@@ -16,6 +16,9 @@ public final class TailControl: Sendable {
     public func requestReload() { reload.store(true, ordering: .sequentiallyConsistent) }
 
     public var stopRequested: Bool { stop.load(ordering: .sequentiallyConsistent) }
+
+    /// A reload was asked for and not yet taken (a wait ends early for it).
+    public var reloadRequested: Bool { reload.load(ordering: .sequentiallyConsistent) }
 
     /// True once per reload request.
     public func takeReloadRequest() -> Bool { reload.exchange(false, ordering: .sequentiallyConsistent) }

@@ -1,6 +1,7 @@
 import LinuxSystem
 import LogDump
 import LogShipCore
+import LogSplitCore
 import Logging
 import SyslogWire
 
@@ -14,13 +15,15 @@ public typealias TransportFactory = (TailSection, DumpConfiguration) throws(Sysl
 
 /// `logdump tail`: follows every hour file under the roots (found by a rescan every `rescan_seconds` and by
 /// inotify), forwards whole lines in bounded batches, and saves per-file checkpoints of what the receiver
-/// acknowledged. Runs until `control` asks it to stop; reloads the configuration when asked.
+/// acknowledged, with its counters. Runs until `control` asks it to stop; reloads the configuration when asked
+/// (SIGHUP) or when the configuration file changes; writes its Prometheus textfile every few seconds.
 public final class TailService {
     private var configuration: DumpConfiguration
     private var tail: TailSection
     private let makeTransport: TransportFactory
     private let control: TailControl
     private let reload: (() -> (DumpConfiguration, [ConfigProblem]))?
+    private let configPath: String?
     private let log: Logger
     private let clock: () -> Int64
     private let random: () -> Double
@@ -30,10 +33,20 @@ public final class TailService {
     private var followers: [String: FollowedFile] = [:]
     private var reported = Set<String>()
     private var forceRescan = true
+    private var scannedOnce = false
+    private var configWatch: ConfigFileWatch?
+    private var startedAt = 0
+    private var nextMetricsAt = 0
+    private var metricsPathWritten = ""
+    private var metricsError: String?
 
+    /// The Prometheus textfile is written this often (seconds), and at shutdown.
+    public static let metricsInterval = 5
+
+    /// `reload` reads the configuration again (SIGHUP); with `configPath`, a change of that file does the same.
     /// `clock` gives microseconds since the epoch; `random` a number in 0...1 (backoff jitter).
     public init(configuration: DumpConfiguration, makeTransport: @escaping TransportFactory, control: TailControl,
-                reload: (() -> (DumpConfiguration, [ConfigProblem]))? = nil, log: Logger,
+                reload: (() -> (DumpConfiguration, [ConfigProblem]))? = nil, configPath: String? = nil, log: Logger,
                 clock: @escaping () -> Int64 = TailService.systemMicroseconds,
                 random: @escaping () -> Double = { Double.random(in: 0...1) }) throws(ConfigProblem) {
         guard let tail = configuration.tail else {
@@ -44,10 +57,12 @@ public final class TailService {
         self.makeTransport = makeTransport
         self.control = control
         self.reload = reload
+        self.configPath = configPath
         self.log = log
         self.clock = clock
         self.random = random
         scanner = try SourceScanner(configuration: configuration)
+        makeConfigWatch()  // now, right after the configuration was read: a change from here on is seen
     }
 
     public static func systemMicroseconds() -> Int64 {
@@ -89,18 +104,33 @@ public final class TailService {
         }
         let follower = Follower(transport: transport, maxMessageBytes: tail.maxMessageBytes,
                                 closure: closureRule(), clock: clock, report: { [log] in log.warning("\($0)") })
+        startedAt = nowSeconds
+        store.startedAt = startedAt
         makeWatcher()
         log.info("tail: forwarding to \(tail.receiver); checkpoints in \(TailCheckpointFile.path(stateDirectory: stateDirectory))")
-        let status = loop(follower: follower, store: store)
+        var outage = OutageReport(receiver: tail.receiver)
+        let status = loop(follower: follower, store: store, outage: &outage)
         follower.transport.close()
-        for file in followers.values { store.update(file.checkpoint) }
+        observeAll(store: store)
+        store.counters = follower.counters
         if let error = store.saveNow(now: nowSeconds) { log.error("cannot save the tail checkpoints: \(error)") }
+        writeMetrics(follower: follower, outage: outage)
         return status
     }
 
     private func closureRule() -> (SourceFile, Int) -> Bool {
         let rule = configuration.closedFileRule
         return { file, now in ClosureCheck(rule: rule, now: now).isClosed(file) }
+    }
+
+    /// Watches the configuration file (when it has one) so that a change reloads it like SIGHUP.
+    private func makeConfigWatch() {
+        guard let configPath, reload != nil else { return }
+        do {
+            configWatch = try ConfigFileWatch(path: configPath, now: clock())
+        } catch {
+            log.warning("changes of \(configPath) are not watched (\(error)); SIGHUP still reloads it")
+        }
     }
 
     private func makeWatcher() {
@@ -113,12 +143,12 @@ public final class TailService {
     }
 
     /// The main loop: rescan when due or asked, one batch per file per pass, wait when nothing moved.
-    private func loop(follower: Follower, store: CheckpointStore) -> Int32 {
+    private func loop(follower: Follower, store: CheckpointStore, outage: inout OutageReport) -> Int32 {
         var nextRescan = 0
-        var outage = OutageReport(receiver: tail.receiver)
         var backoff = Backoff()
         var saveError: String?
         while !control.stopRequested {
+            checkConfigFile()
             if control.takeReloadRequest() { applyReload(follower: follower, outage: &outage) }
             if forceRescan || nowSeconds >= nextRescan {
                 rescan(store: store)
@@ -130,7 +160,8 @@ public final class TailService {
             for key in followers.keys.sorted() {
                 guard let file = followers[key], !file.checkpoint.finished, !control.stopRequested else { continue }
                 let outcome = follower.step(file)
-                store.update(file.checkpoint)
+                file.lag.observe(backlogBytes: file.backlog, now: clock())
+                store.update(file.persisted)
                 switch outcome {
                 case .sent:
                     progressed = true
@@ -145,12 +176,17 @@ public final class TailService {
                 }
                 if interruption != nil { break }
             }
+            store.counters = follower.counters
             if let error = store.saveIfDue(now: nowSeconds) {
                 let message = "cannot save the tail checkpoints (retried every second; positions kept in memory): \(error)"
                 if saveError != message { log.error("\(message)") }
                 saveError = message
             } else if saveError != nil {
                 saveError = nil
+            }
+            if nowSeconds >= nextMetricsAt || nowSeconds < nextMetricsAt - Self.metricsInterval {
+                writeMetrics(follower: follower, outage: outage)
+                nextMetricsAt = nowSeconds + Self.metricsInterval
             }
             switch interruption {
             case let .misconfigured(reason)?:
@@ -159,6 +195,7 @@ public final class TailService {
             case let .interrupted(_, reason)?:
                 if let message = outage.failed(now: nowSeconds, reason: reason, backlogBytes: backlog(),
                                                backlogFiles: followers.values.filter { $0.backlog > 0 }.count) {
+                    follower.counters.outages += 1
                     log.warning("\(message)")
                 }
                 sleep(seconds: backoff.nextDelay(random: random()))
@@ -167,7 +204,8 @@ public final class TailService {
                     absorbEvents(timeoutMilliseconds: 0)
                 } else {
                     let untilRescan = max(0, nextRescan - nowSeconds) * 1000
-                    absorbEvents(timeoutMilliseconds: min(1000, untilRescan))
+                    let untilConfig = configWatch?.millisecondsUntilDue(now: clock()) ?? 1000
+                    absorbEvents(timeoutMilliseconds: min(1000, untilRescan, untilConfig))
                 }
             }
         }
@@ -177,25 +215,78 @@ public final class TailService {
     /// Bytes not yet acknowledged, over every followed file.
     private func backlog() -> Int64 { followers.values.reduce(0) { $0 + $1.backlog } }
 
-    /// Waits up to `timeoutMilliseconds` for inotify (or a signal), then reads what it says.
-    private func absorbEvents(timeoutMilliseconds: Int) {
-        guard let watcher else {
-            if timeoutMilliseconds > 0 { sleep(seconds: Double(timeoutMilliseconds) / 1000) }
+    /// Waits up to `timeoutMilliseconds` for inotify on the sources or the configuration file (or a signal), then
+    /// reads what they say.
+    private func absorbEvents(timeoutMilliseconds: Int, sources: Bool = true) {
+        var descriptors: [pollfd] = []
+        if sources, let watcher { descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)) }
+        if let configWatch { descriptors.append(pollfd(fd: configWatch.descriptor, events: Int16(POLLIN), revents: 0)) }
+        if descriptors.isEmpty {
+            if timeoutMilliseconds > 0 { _ = poll(nil, 0, Int32(timeoutMilliseconds)) }
             return
         }
-        var descriptor = pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)
-        if poll(&descriptor, 1, Int32(timeoutMilliseconds)) > 0 {
-            if watcher.drain().rescan { forceRescan = true }
+        guard poll(&descriptors, nfds_t(descriptors.count), Int32(timeoutMilliseconds)) > 0 else { return }
+        for descriptor in descriptors where descriptor.revents != 0 {
+            if let watcher, descriptor.fd == watcher.descriptor, watcher.drain().rescan { forceRescan = true }
+            if let configWatch, descriptor.fd == configWatch.descriptor { configWatch.absorb(now: clock()) }
         }
     }
 
-    /// Sleeps in short steps, returning early when asked to stop or reload.
+    /// The configuration file changed (and settled): reload it the way SIGHUP does.
+    private func checkConfigFile() {
+        guard let configWatch, configWatch.changeDue(now: clock()) else { return }
+        log.warning("\(configWatch.path) changed: reloading the configuration")
+        control.requestReload()
+    }
+
+    /// Sleeps in short steps (the backoff of an outage), returning early when asked to stop or reload: a signal,
+    /// or a change of the configuration file (which may name another receiver).
     private func sleep(seconds: Double) {
         var left = Int(seconds * 1000)
-        while left > 0 && !control.stopRequested {
+        while left > 0 && !control.stopRequested && !control.reloadRequested {
             let step = min(left, 250)
-            _ = poll(nil, 0, Int32(step))
+            absorbEvents(timeoutMilliseconds: step, sources: false)
+            checkConfigFile()
             left -= step
+        }
+    }
+
+    /// Records, for every followed file, whether bytes wait (for the lag), and hands its checkpoint to the store.
+    private func observeAll(store: CheckpointStore) {
+        let now = clock()
+        for file in followers.values {
+            file.lag.observe(backlogBytes: file.backlog, now: now)
+            store.update(file.persisted)
+        }
+    }
+
+    /// Replaces the Prometheus textfile (`Metrics.tailTextfilePath` of `[metrics] textfile`; none when that is
+    /// ""): counters, whether the receiver is up, and the lag of every file not yet streamed to its end. A
+    /// failure is reported once until a write succeeds again.
+    private func writeMetrics(follower: Follower, outage: OutageReport) {
+        let path = Metrics.tailTextfilePath(configuration.metricsTextfile)
+        if !metricsPathWritten.isEmpty && metricsPathWritten != path {
+            _ = RawBytes.withCString(metricsPathWritten) { unlink($0) }  // ours, and stale from now on
+            metricsPathWritten = ""
+        }
+        guard !path.isEmpty else { return }
+        let now = clock()
+        let active = followers.values.filter { !$0.checkpoint.finished }
+        let files = active.map { file in
+            TailMetrics.FileLag(container: file.origin.container, site: file.origin.site, file: file.origin.file,
+                                bytes: file.backlog, seconds: file.lag.lagSeconds(backlogBytes: file.backlog, now: now))
+        }
+        let text = TailMetrics.render(host: configuration.host, startedAt: startedAt, receiverUp: !outage.isDown,
+                                      counters: follower.counters, filesFollowed: active.count, files: files)
+        do {
+            try Metrics.replace(path: path, text: text)
+            metricsPathWritten = path
+            if metricsError != nil { log.warning("the tail metrics are written to \(path) again") }
+            metricsError = nil
+        } catch {
+            let message = "cannot write the tail metrics to \(path) (retried every \(Self.metricsInterval) s): \(error)"
+            if metricsError != message { log.error("\(message)") }
+            metricsError = message
         }
     }
 
@@ -217,24 +308,34 @@ public final class TailService {
                     if file.backlog > 0 {
                         log.warning("\(key) was replaced by another file before its last \(file.backlog) bytes were sent; following the new file from the start")
                     }
-                    followers[key] = FollowedFile(source: source, checkpoint: FollowedFile.freshCheckpoint(for: source))
+                    followers[key] = FollowedFile(source: source, checkpoint: FollowedFile.freshCheckpoint(for: source), lag: file.lag)
                 } else if file.checkpoint.finished && Int64(source.size) > file.checkpoint.offset {
                     log.warning("\(key) grew after it was closed and streamed; sending the \(Int64(source.size) - file.checkpoint.offset) new bytes")
                     file.source = source
                     file.checkpoint.finished = false
                     file.checkpoint.size = Int64(source.size)
                     file.isClosed = false
+                } else if !file.checkpoint.finished && source.size > file.source.size {
+                    // Grown since its last step (which an outage may hold back): the lag counts it now.
+                    file.source.size = source.size
+                    file.checkpoint.size = Int64(source.size)
                 }
                 continue
             }
-            var checkpoint = store[key] ?? FollowedFile.freshCheckpoint(for: source)
+            let saved = store[key]
+            var checkpoint = saved ?? FollowedFile.freshCheckpoint(for: source)
             checkpoint.size = Int64(source.size)
             if checkpoint.finished && (checkpoint.device != source.device || checkpoint.inode != source.inode
                                        || Int64(source.size) != checkpoint.offset) {
                 checkpoint.finished = false  // decided again when the file is opened
             }
-            followers[key] = FollowedFile(source: source, checkpoint: checkpoint)
+            // Bytes of a file tail knew waited since its saved wait began, or since that save; a file found at
+            // start-up that the last save did not name appeared after it; one found later, just now.
+            let lag = LagClock.resumed(waitingSince: saved?.waitingSince,
+                                       savedAt: saved != nil || !scannedOnce ? store.loadedSavedAt : nil, now: clock())
+            followers[key] = FollowedFile(source: source, checkpoint: checkpoint, lag: lag)
         }
+        scannedOnce = true
         for (key, file) in followers where !seen.contains(key) {
             if file.backlog > 0 {
                 log.warning("\(key) disappeared before its last \(file.backlog) bytes were sent")
@@ -242,13 +343,14 @@ public final class TailService {
             followers.removeValue(forKey: key)
         }
         for key in store.entries.keys where !seen.contains(key) { store.remove(path: key) }
-        for file in followers.values { store.update(file.checkpoint) }
+        observeAll(store: store)
     }
 
-    /// SIGHUP: read the configuration again; a bad one is reported and the running one kept. Positions are
-    /// never lost: followers and checkpoints stay.
+    /// SIGHUP or a change of the configuration file: read the configuration again; a bad one is reported and the
+    /// running one kept. Positions are never lost: followers and checkpoints stay.
     private func applyReload(follower: Follower, outage: inout OutageReport) {
         guard let reload else { return }
+        configWatch?.resynchronize()  // before reading: a change after this is seen again
         let (candidate, problems) = reload()
         func refuse(_ why: [String]) {
             for line in why { log.error("reload: \(line)") }

@@ -63,14 +63,56 @@ final class TailWorld: @unchecked Sendable {
     }
 
     /// Starts a service on a thread; `stop()` of the returned handle stops it and gives its exit status.
+    /// `made` sees the `[tail]` section of every transport the service makes (a reload makes a new one).
     func start(_ transport: RecordingTransport, random: @escaping () -> Double = { 0 },
-               reload: (() -> (DumpConfiguration, [ConfigProblem]))? = nil) throws -> Running {
+               reload: (() -> (DumpConfiguration, [ConfigProblem]))? = nil, configPath: String? = nil,
+               clock: @escaping () -> Int64 = TailService.systemMicroseconds,
+               made: @escaping @Sendable (TailSection) -> Void = { _ in }) throws -> Running {
         let control = TailControl()
         let sink = messages
         let log = Logger(label: "test") { _ in CollectingLogHandler(sink: sink) }
-        let service = try TailService(configuration: configuration, makeTransport: { _, _ in transport }, control: control,
-                                      reload: reload, log: log, random: random)
+        let service = try TailService(configuration: configuration, makeTransport: { section, _ in made(section); return transport },
+                                      control: control, reload: reload, configPath: configPath, log: log, clock: clock,
+                                      random: random)
         return Running(service: service, control: control)
+    }
+
+    /// The world's configuration as a TOML file (what `logdump tail -c` would read), with `tailExtra` lines
+    /// added to `[tail]`.
+    func configText(tailExtra: String = "") -> String {
+        let tail = configuration.tail!
+        return """
+            [general]
+            host = "\(configuration.host)"
+            state_directory = "\(state)"
+            [sources]
+            roots = ["\(sources)/{container}/weblogs/{site}"]
+            time_zone = "UTC"
+            grace = "0"
+            quiet = "0"
+            [destination]
+            path = "\(root)"
+            [metrics]
+            textfile = "\(configuration.metricsTextfile)"
+            [tail]
+            receiver = "\(tail.receiver)"
+            rescan_seconds = \(tail.rescanSeconds)
+            max_message_bytes = \(tail.maxMessageBytes)
+            \(tailExtra)
+
+            """
+    }
+
+    /// Reads the configuration file at `path` the way `logdump tail` does on a reload.
+    static func load(_ path: String) -> (DumpConfiguration, [ConfigProblem]) {
+        do throws(ConfigProblem) {
+            guard let text = try ConfigFile.read(path, explicit: true) else { return (DumpConfiguration(), []) }
+            var (configuration, problems) = DumpConfiguration.parse(toml: text)
+            problems += configuration.problems()
+            return (configuration, problems)
+        } catch {
+            return (DumpConfiguration(), [error])
+        }
     }
 
     var logText: String { messages.text }

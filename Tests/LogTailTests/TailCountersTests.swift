@@ -1,0 +1,101 @@
+import Foundation
+import LogDump
+import LogTail
+import SyslogWire
+import Testing
+
+/// The counters `logdump tail` keeps (saved with the checkpoints, for `status` and the textfile): counted right
+/// through interrupted deliveries, outages, long lines and restarts.
+@Suite(.serialized) struct TailCountersTests {
+    func counters(_ world: TailWorld) throws -> TailCounters {
+        try #require(try TailCheckpointFile.load(stateDirectory: world.state)?.counters)
+    }
+
+    func bytes(_ lines: [String]) -> Int64 { Int64(TailWorld.text(lines).utf8.count) }
+
+    @Test func anInterruptedDeliveryCountsTheLinesSentAgainAsResentAndTheNextSuccessAsAReconnect() throws {
+        let world = try TailWorld()
+        let lines = TailWorld.lines("c1 www", 0..<100)
+        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
+        let transport = RecordingTransport()
+        transport.failAfter(30)
+        let running = try world.start(transport)
+        TailWorld.waitUntil(10) { transport.messages.count >= 100 }
+        #expect(running.stop() == 0)
+        let counted = try counters(world)
+        let resent = Array(lines[30...])
+        #expect(counted.linesRead == 100 && counted.bytesRead == bytes(lines), "every line read once: \(counted)")
+        #expect(counted.linesSent == 170 && counted.bytesSent == bytes(lines) + bytes(resent))
+        #expect(counted.linesResent == 70 && counted.bytesResent == bytes(resent))
+        #expect(counted.linesAcknowledged == 100 && counted.bytesAcknowledged == bytes(lines))
+        #expect(counted.deliveryFailures == 1 && counted.reconnects == 1)
+        #expect(counted.outages == 1 && counted.linesSplit == 0)
+    }
+
+    @Test func anOutageIsCountedOnceWithEveryFailedRetryAndOneReconnect() throws {
+        let world = try TailWorld()
+        let lines = TailWorld.lines("c1 www", 0..<10)
+        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
+        let transport = RecordingTransport()
+        transport.refuse(3)
+        let running = try world.start(transport)
+        TailWorld.waitUntil(10) { transport.messages.count >= 10 }
+        #expect(running.stop() == 0)
+        let counted = try counters(world)
+        #expect(counted.outages == 1 && counted.deliveryFailures == 3 && counted.reconnects == 1, "\(counted)")
+        #expect(counted.linesRead == 10 && counted.linesAcknowledged == 10)
+        #expect(counted.linesResent == 30, "each retry hands the 10 lines over again: \(counted)")
+    }
+
+    @Test func longLinesAreCountedAsSplitOnceAndAsOneLineEach() throws {
+        let world = try TailWorld(maxMessageBytes: 1000)
+        let long = String(repeating: "L", count: 2500)
+        let huge = String(repeating: "0123456789", count: 120_000)  // longer than the 1 MiB batch
+        let lines = ["before", long, "between", huge, "after"]
+        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
+        let transport = RecordingTransport()
+        let running = try world.start(transport)
+        TailWorld.waitUntil(15) { transport.texts.last == "after" }
+        #expect(running.stop() == 0)
+        let counted = try counters(world)
+        #expect(counted.linesSplit == 2, "\(counted)")
+        #expect(counted.linesRead == 5 && counted.linesSent == 5 && counted.linesAcknowledged == 5)
+        #expect(counted.bytesRead == bytes(lines) && counted.bytesAcknowledged == bytes(lines))
+        #expect(transport.messages.count == 3 + 3 + 1200, "the parts are messages, not lines")
+    }
+
+    @Test func linesTheLastTailSentButNeverHadAcknowledgedAreCountedResentAfterARestart() throws {
+        let world = try TailWorld()
+        let lines = TailWorld.lines("c1 www", 0..<20)
+        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
+        let down = RecordingTransport()
+        down.refuse(1_000_000)
+        let first = try world.start(down)
+        TailWorld.waitUntil(10) { down.deliveries >= 1 }
+        #expect(first.stop() == 0)
+        let saved = try world.checkpoints()[world.path("c1", "www", TailWorld.currentHourName)]
+        #expect(saved?.offset == 0)
+        #expect(saved?.sentOffset == bytes(lines), "how far lines went out is saved")
+        let up = RecordingTransport()
+        let second = try world.start(up)
+        TailWorld.waitUntil(10) { up.messages.count >= 20 }
+        #expect(second.stop() == 0)
+        let counted = try counters(world)
+        #expect(counted.linesResent == 20 && counted.linesRead == 0 && counted.linesAcknowledged == 20, "\(counted)")
+        #expect(try world.checkpoints()[world.path("c1", "www", TailWorld.currentHourName)]?.sentOffset == nil)
+    }
+
+    @Test func theWholeLinesOfABatchAreCountedWithEachSplitLineOnce() {
+        typealias Line = LineBatch.Line
+        let lines = [
+            Line(start: 0, end: 3, fileOffset: 0),
+            Line(start: 4, end: 8, fileOffset: 4, part: .init(index: 1, count: 2)),
+            Line(start: 8, end: 12, fileOffset: 4, part: .init(index: 2, count: 2)),
+            Line(start: 13, end: 15, fileOffset: 13),
+        ]
+        #expect(TailCounting.wholeLines(lines, before: 0) == TailCounting.Count(lines: 0, split: 0))
+        #expect(TailCounting.wholeLines(lines, before: 4) == TailCounting.Count(lines: 1, split: 0))
+        #expect(TailCounting.wholeLines(lines, before: 13) == TailCounting.Count(lines: 2, split: 1))
+        #expect(TailCounting.wholeLines(lines, before: 100) == TailCounting.Count(lines: 3, split: 1))
+    }
+}
