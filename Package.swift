@@ -107,6 +107,10 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "logdump-faults", dependencies: ["LogDumpCLI", "LogDumpFaults"],
                           path: "Tests/Support/logdump-faults", swiftSettings: strict),
+        // Test-only: the private rsyslogd of scripts/test-services/rsyslog.sh and a parser of what it received,
+        // shared by the wire's tests and logdump tail's end-to-end tests.
+        .target(name: "RsyslogTestSupport", dependencies: ["SyslogWire"], path: "Tests/Support/RsyslogTestSupport",
+                swiftSettings: strict),
 
         .testTarget(name: "LogSplitCoreTests", dependencies: ["LogSplitCore"], swiftSettings: strict),
         .testTarget(name: "LogSplitIOTests", dependencies: ["LogSplitIO", "LogSplitCore"], swiftSettings: strict),
@@ -115,7 +119,7 @@ let package = Package(
         .testTarget(name: "LogShipCoreTests", dependencies: ["LogShipCore", "LogSplitCore"], swiftSettings: strict),
         .testTarget(name: "LogDestinationsTests", dependencies: ["LogDestinations", "LogShipCore", "LinuxSystem"],
                     swiftSettings: strict),
-        .testTarget(name: "SyslogWireTests", dependencies: ["SyslogWire", "LinuxSystem"], swiftSettings: strict),
+        .testTarget(name: "SyslogWireTests", dependencies: ["SyslogWire", "LinuxSystem", "RsyslogTestSupport"], swiftSettings: strict),
         .testTarget(name: "LogTailTests", dependencies: ["LogTail", "SyslogWire", "LogShipCore", "LinuxSystem", "LogDump"],
                     swiftSettings: strict),
         .testTarget(
@@ -127,7 +131,7 @@ let package = Package(
         // test runner. `make test` builds every product first (`swift build --build-tests`).
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LogCompression", "LogSplitCore", "SyslogWire"],
+            dependencies: ["LogCompression", "LogSplitCore", "SyslogWire", "RsyslogTestSupport"],
             swiftSettings: strict),
     ]
 )

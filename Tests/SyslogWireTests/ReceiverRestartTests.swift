@@ -1,4 +1,5 @@
 import Foundation
+import RsyslogTestSupport
 import SyslogWire
 import Testing
 

@@ -4,13 +4,13 @@ import Glibc
 
 /// One message as the test receiver wrote it, cut back into the fields the tests compare: the structured data's
 /// parameters (unescaped) and MSG's bytes.
-struct ReceivedMessage: Equatable {
-    var header: [UInt8]
-    var parameters: [String: String]
-    var message: [UInt8]
+public struct ReceivedMessage: Equatable, Sendable {
+    public var header: [UInt8]
+    public var parameters: [String: String]
+    public var message: [UInt8]
 
     /// Parses `<PRI>1 TS HOST APP PROCID MSGID [logsplit@32473 k="v" ...] MSG`; nil if it is not one of ours.
-    init?(_ raw: [UInt8]) {
+    public init?(_ raw: [UInt8]) {
         let marker = Array("[logsplit@32473".utf8)
         guard let start = Self.find(marker, in: raw) else { return nil }
         header = Array(raw[..<start])
@@ -37,10 +37,10 @@ struct ReceivedMessage: Equatable {
         message = Array(raw[index...])
     }
 
-    var offset: Int64? { parameters["offset"].flatMap { Int64($0) } }
+    public var offset: Int64? { parameters["offset"].flatMap { Int64($0) } }
 
     /// The first index of `needle` in `haystack` (memchr + memcmp: the tests scan megabytes in debug builds).
-    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    public static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard !needle.isEmpty, haystack.count >= needle.count else { return nil }
         return haystack.withUnsafeBytes { hay -> Int? in
             needle.withUnsafeBytes { pin -> Int? in

@@ -1,6 +1,5 @@
 import Foundation
 import SyslogWire
-import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -8,20 +7,21 @@ import Glibc
 
 /// A private rsyslogd (TCP, TLS, mutual TLS, RELP, RELP over TLS on loopback) started by
 /// scripts/test-services/rsyslog.sh; its watchdog stops it and removes its directory when the test process ends.
-/// `shared` serves the tests that only deliver; a test that kills the receiver starts its own.
-final class RsyslogTestServer: @unchecked Sendable {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scripts/test-services/rsyslog.sh").path
+/// `shared` serves the tests that only deliver; a test that kills the receiver starts its own. One implementation
+/// for the wire's tests (SyslogWireTests) and `logdump tail`'s end-to-end tests (EndToEndTests).
+public final class RsyslogTestServer: @unchecked Sendable {
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scripts/test-services/rsyslog.sh").path
 
-    let directory: String
-    private(set) var values: [String: String]
+    public let directory: String
+    public private(set) var values: [String: String]
 
     private static let sharedServer: Result<RsyslogTestServer, any Error> = Result { try RsyslogTestServer(name: "shared") }
 
     /// The process's shared receiver (started on first use).
-    static func shared() throws -> RsyslogTestServer { try sharedServer.get() }
+    public static func shared() throws -> RsyslogTestServer { try sharedServer.get() }
 
-    init(name: String) throws {
+    public init(name: String) throws {
         directory = "/tmp/logsplit-rsyslog-\(getpid())-\(name)"
         values = [:]
         values = try run("start", extra: "--owner-pid \(getpid())")
@@ -29,15 +29,15 @@ final class RsyslogTestServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    func port(_ key: String) -> Int { Int(values[key] ?? "") ?? 0 }
-    var caFile: String { values["SYSLOG_CA"] ?? "" }
-    var otherCAFile: String { values["SYSLOG_OTHER_CA"] ?? "" }
-    var clientCertificate: String { values["SYSLOG_CLIENT_CERT"] ?? "" }
-    var clientKey: String { values["SYSLOG_CLIENT_KEY"] ?? "" }
-    var receivedFile: String { values["SYSLOG_RECEIVED"] ?? "" }
+    public func port(_ key: String) -> Int { Int(values[key] ?? "") ?? 0 }
+    public var caFile: String { values["SYSLOG_CA"] ?? "" }
+    public var otherCAFile: String { values["SYSLOG_OTHER_CA"] ?? "" }
+    public var clientCertificate: String { values["SYSLOG_CLIENT_CERT"] ?? "" }
+    public var clientKey: String { values["SYSLOG_CLIENT_KEY"] ?? "" }
+    public var receivedFile: String { values["SYSLOG_RECEIVED"] ?? "" }
 
     /// The endpoints of each transport kind, with short timeouts (tests stay fast when something is wrong).
-    func endpoint(_ kind: Kind, ioTimeoutSeconds: Double = 10) -> SyslogEndpoint {
+    public func endpoint(_ kind: Kind, ioTimeoutSeconds: Double = 10) -> SyslogEndpoint {
         let mutual = TLSSettings(caFile: caFile, clientCertificateFile: clientCertificate, clientKeyFile: clientKey)
         switch kind {
         case .tcp: return SyslogEndpoint(host: "127.0.0.1", port: port("SYSLOG_TCP_PORT"), connectTimeoutSeconds: 2, ioTimeoutSeconds: ioTimeoutSeconds)
@@ -51,32 +51,60 @@ final class RsyslogTestServer: @unchecked Sendable {
         }
     }
 
-    enum Kind: String, CaseIterable, Sendable {
+    /// The receiver's five listeners.
+    public enum Kind: String, CaseIterable, Sendable {
         case tcp, tls, mutualTLS, relp, relpTLS
-        var isRELP: Bool { self == .relp || self == .relpTLS }
+        public var isRELP: Bool { self == .relp || self == .relpTLS }
+        /// The rsyslog.sh key of the listener's port.
+        public var portKey: String {
+            switch self {
+            case .tcp: "SYSLOG_TCP_PORT"
+            case .tls: "SYSLOG_TLS_PORT"
+            case .mutualTLS: "SYSLOG_MTLS_PORT"
+            case .relp: "SYSLOG_RELP_PORT"
+            case .relpTLS: "SYSLOG_RELP_TLS_PORT"
+            }
+        }
+        /// The scheme of `[tail] receiver` for this listener.
+        public var scheme: String {
+            switch self {
+            case .tcp: "tcp"
+            case .tls, .mutualTLS: "tls"
+            case .relp: "relp"
+            case .relpTLS: "relps"
+            }
+        }
+        /// Whether the listener wants a client certificate.
+        public var needsClientCertificate: Bool { self == .mutualTLS || self == .relpTLS }
     }
 
+    /// The `[tail] receiver` URL of a listener, e.g. `relps://127.0.0.1:20004`.
+    public func receiverURL(_ kind: Kind) -> String { "\(kind.scheme)://127.0.0.1:\(port(kind.portKey))" }
+
+    /// The rsyslogd process id (changes on restart).
+    public var pid: Int32? { Int32(values["RSYSLOG_PID"] ?? "") }
+
     /// SIGSTOP: the receiver stops reading; its kernel still acknowledges what fits in the socket buffers.
-    func pause() {
+    public func pause() {
         if let pid = Int32(values["RSYSLOG_PID"] ?? "") { Glibc.kill(pid, SIGSTOP) }
     }
 
     /// SIGKILL: the receiver dies as in a crash, its connections are reset by the kernel.
-    func kill() throws { _ = try run("kill") }
+    public func kill() throws { _ = try run("kill") }
 
     /// Starts the receiver again on the same ports and waits until it answers.
-    func restart() throws { values = try run("restart") }
+    public func restart() throws { values = try run("restart") }
 
-    func stop() { _ = try? run("stop") }
+    public func stop() { _ = try? run("stop") }
 
     /// The size of the receiver's file.
-    func receivedBytes() -> Int {
+    public func receivedBytes() -> Int {
         var info = stat()
         return stat(receivedFile, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// Every message received so far: the raw RFC 5424 text, one per line of the receiver's file.
-    func receivedMessages() -> [[UInt8]] {
+    public func receivedMessages() -> [[UInt8]] {
         guard let data = FileManager.default.contents(atPath: receivedFile) else { return [] }
         return [UInt8](data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map(Array.init)
     }
@@ -93,7 +121,7 @@ final class RsyslogTestServer: @unchecked Sendable {
         unlink(errFile)
         let status = raw >= 0 && raw & 0x7f == 0 ? (raw >> 8) & 0xff : -1
         guard status == 0 else {
-            throw RsyslogTestFailure("rsyslog.sh \(command) failed (exit \(status)\(status == 3 ? ", not installed: .ci/run installs it" : "")): \(errors)")
+            throw RsyslogTestFailure("rsyslog.sh \(command) failed (exit \(status)\(status == 3 ? ", not installed: apt-get install -y --no-install-recommends rsyslog rsyslog-relp rsyslog-gnutls openssl" : "")): \(errors)")
         }
         var values: [String: String] = [:]
         for line in output.split(separator: "\n") {
@@ -104,7 +132,7 @@ final class RsyslogTestServer: @unchecked Sendable {
 }
 
 /// A test's own setup went wrong (the receiver did not start): the test fails with this text.
-struct RsyslogTestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct RsyslogTestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
