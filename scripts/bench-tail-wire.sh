@@ -6,13 +6,14 @@
 #   2. SyslogTCPTransport (imptcp; RFC 5424, octet counting; acknowledged = the peer's TCP acked every byte)
 #   3. rsyslog imfile + omfwd (TCP, octet-counted): a second rsyslogd reading the same file
 #
-# Each run ends when the receiver has written every line (counted in its output file), so all three are timed the
-# same way; the sender's own time, CPU (user+sys) and peak RSS are reported too.
+# Each run ends when the receiver has written every line (its output file, `%msg%` and a newline per message, has
+# reached the input's size; the line count is checked at the end), so all three are timed the same way; the sender's own time, CPU (user+sys) and peak RSS are reported too.
 #
 #   scripts/bench-tail-wire.sh [--bytes 250M] [--batch 4096] [--window 1024] [--keep]
 #
 # Data: scripts/gen-combined-log.py (about 250 bytes a line: 250M is about a million lines), in bench-data/tail-wire/.
 # The driver is compiled here with swiftc -O straight from Sources/SyslogWire (one module, no package build).
+# The receiver and the forwarder come from scripts/bench-tail-lib.sh (shared with scripts/bench-tail.sh).
 # Needs: rsyslog rsyslog-relp, openssl headers (libssl-dev), python3, swiftc. Run on a quiet machine.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -98,55 +99,37 @@ if [ ! -x "$driver" ] || [ -n "$(find "$repo/Sources/SyslogWire" "$src/main.swif
     -lssl -lcrypto -o "$driver"
 fi
 
-# --- the receiver: one rsyslogd, a port and an output file per contestant ---
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-base=$(( 30000 + RANDOM % 3000 * 5 ))
-for p in $base $((base + 1)) $((base + 2)); do port_free $p || { echo "port $p taken, run again" >&2; exit 1; }; done
+# --- the receiver: one rsyslogd, a port and an output file per contestant (scripts/bench-tail-lib.sh) ---
+. "$repo/scripts/bench-tail-lib.sh"
+bench_pick_ports 3
+base=$BENCH_BASE
 rdir="$work/receiver"; rm -rf "$rdir"; mkdir -p "$rdir/work"
-cat > "$rdir/rsyslog.conf" <<EOF
-global(workDirectory="$rdir/work" maxMessageSize="64k")
-module(load="imptcp")
-module(load="imrelp")
-template(name="bench_msg" type="string" string="%msg%\n")
-ruleset(name="relp") { action(type="omfile" file="$rdir/relp.log" template="bench_msg") }
-ruleset(name="tcp") { action(type="omfile" file="$rdir/tcp.log" template="bench_msg") }
-ruleset(name="imfile") { action(type="omfile" file="$rdir/imfile.log" template="bench_msg") }
-input(type="imrelp" address="127.0.0.1" port="$((base + 0))" ruleset="relp")
-input(type="imptcp" address="127.0.0.1" port="$((base + 1))" ruleset="tcp")
-input(type="imptcp" address="127.0.0.1" port="$((base + 2))" ruleset="imfile")
-EOF
-rsyslogd -N1 -f "$rdir/rsyslog.conf" >/dev/null
-rsyslogd -n -f "$rdir/rsyslog.conf" -i "$rdir/pid" >"$rdir/out" 2>&1 </dev/null &
-receiver=$!
+{
+  bench_receiver_header "$rdir"
+  bench_receiver_contestant relp imrelp $((base + 0)) "$rdir/relp.log"
+  bench_receiver_contestant tcp imptcp $((base + 1)) "$rdir/tcp.log"
+  bench_receiver_contestant imfile imptcp $((base + 2)) "$rdir/imfile.log"
+} > "$rdir/rsyslog.conf"
+receiver=""
 fpid=""
 cleanup() {
   [ -n "$fpid" ] && kill "$fpid" 2>/dev/null || true
-  kill "$receiver" 2>/dev/null || true
+  [ -n "$receiver" ] && kill "$receiver" 2>/dev/null || true
   wait 2>/dev/null || true
   [ $keep = 1 ] || rm -rf "$rdir" "$work/forwarder"
 }
 trap cleanup EXIT
-for i in $(seq 1 100); do port_free $((base + 2)) || break; sleep 0.05; done
-sleep 0.3
-
-# Waits until FILE has N lines; prints the seconds since START.
-await_lines() {
-  local file=$1 n=$2 start=$3 got=0
-  while true; do
-    got=$( (wc -l < "$file") 2>/dev/null || echo 0)
-    [ "$got" -ge "$n" ] && break
-    sleep 0.05
-  done
-  awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}'
-}
-cpu_of() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }   # utime+stime in clock ticks (100 Hz)
+bench_rsyslogd_start "$rdir" $base $((base + 1)) $((base + 2))
+receiver=$BENCH_PID
+bytes_total=$(stat -c %s "$data")
+cpu_of() { bench_cpu_of "$1"; }
 
 results=()
 for wire in relp tcp; do
   port=$base; [ $wire = tcp ] && port=$((base + 1))
   start=$(date +%s.%N); rcpu0=$(cpu_of $receiver)
   out=$(/usr/bin/time -f "rss_kib=%M" "$driver" $wire 127.0.0.1 $port "$data" "$batch" "$window" 2>&1)
-  total=$(await_lines "$rdir/$wire.log" "$lines" "$start"); rcpu=$(echo "$(cpu_of $receiver) - $rcpu0" | bc -l)
+  total=$(bench_await_bytes "$rdir/$wire.log" "$bytes_total" "$start"); rcpu=$(echo "$(cpu_of $receiver) - $rcpu0" | bc -l)
   sender=$(echo "$out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p'); cpu=$(echo "$out" | sed -n 's/.*cpu=\([0-9.]*\).*/\1/p')
   rss=$(echo "$out" | sed -n 's/.*rss_kib=\([0-9]*\)$/\1/p' | tail -1)
   results+=("$(printf '%-26s %7s s %8.0f lines/s  sender %6.2f s  CPU %6.2f s (%5.2f us/line)  RSS %4d MiB  receiver CPU %6.2f s' \
@@ -155,20 +138,11 @@ for wire in relp tcp; do
 done
 
 # rsyslog's own forwarder: imfile reads the same file, omfwd sends octet-counted TCP.
-fdir="$work/forwarder"; rm -rf "$fdir"; mkdir -p "$fdir/work"
-cat > "$fdir/rsyslog.conf" <<EOF
-global(workDirectory="$fdir/work" maxMessageSize="64k")
-module(load="imfile")
-input(type="imfile" File="$data" Tag="access" ruleset="fwd" freshStartTail="off")
-ruleset(name="fwd") {
-  action(type="omfwd" target="127.0.0.1" port="$((base + 2))" protocol="tcp" TCP_Framing="octet-counted"
-         template="RSYSLOG_SyslogProtocol23Format")
-}
-EOF
+fdir="$work/forwarder"
 start=$(date +%s.%N); rcpu0=$(cpu_of $receiver)
-rsyslogd -n -f "$fdir/rsyslog.conf" -i "$fdir/pid" >"$fdir/out" 2>&1 </dev/null &
-fpid=$!
-total=$(await_lines "$rdir/imfile.log" "$lines" "$start")
+bench_imfile_forwarder_start "$fdir" "$data" omfwd $((base + 2))
+fpid=$BENCH_PID
+total=$(bench_await_bytes "$rdir/imfile.log" "$bytes_total" "$start")
 rcpu=$(echo "$(cpu_of $receiver) - $rcpu0" | bc -l); cpu=$(cpu_of $fpid); rss=$(awk '/VmHWM/{print int($2/1024)}' /proc/$fpid/status)
 results+=("$(printf '%-26s %7s s %8.0f lines/s  sender %6s    CPU %6.2f s (%5.2f us/line)  RSS %4d MiB  receiver CPU %6.2f s' \
   "rsyslog imfile+omfwd tcp" "$total" "$(echo "$lines / $total" | bc -l)" "-" "$cpu" "$(echo "$cpu * 1000000 / $lines" | bc -l)" "$rss" "$rcpu")")
