@@ -55,6 +55,8 @@ public enum DestinationError: Error, Sendable, CustomStringConvertible {
 /// - `putMany` and `verifyMany` keep every rule above for each request, and answer per request, in order: a
 ///   batch never fails as a whole without saying so for each of its requests. By default they loop over `put`
 ///   and `verify`; a backend whose round trips are dear (rsync over ssh) does a batch in a few of them.
+/// - `putManyProving` may answer `verify`'s question for a copy it stored in the same round trip (rsync hashes
+///   each copy on the far side right after linking it); a proof it gives is one `verify` would give.
 public protocol Destination: Sendable, CustomStringConvertible {
     /// Throws `.unavailable` (or `.misconfigured`) when the destination cannot be used at all; checked once
     /// before a run.
@@ -67,6 +69,10 @@ public protocol Destination: Sendable, CustomStringConvertible {
     func putMany(_ requests: [PutRequest]) -> [Result<Void, DestinationError>]
     /// Whether the copy under each request's key is its expected object.
     func verifyMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>]
+    /// `putMany`, and for each copy stored, where the backend can prove it in the same round trip, the answer
+    /// `verify` would give (read back from its key after it was stored and made durable, the backend's own way);
+    /// nil where the caller must still ask `verifyMany`.
+    func putManyProving(_ requests: [PutRequest]) -> [Result<RemoteCopy?, DestinationError>]
 }
 
 /// One object of a batch put: what `put` takes, as a value.
@@ -100,6 +106,11 @@ extension Destination {
         requests.map { request in
             Result { () throws(DestinationError) in try put(request.object, key: request.key, replace: request.replace) }
         }
+    }
+
+    /// `putMany`, proving nothing: the caller asks `verifyMany`.
+    public func putManyProving(_ requests: [PutRequest]) -> [Result<RemoteCopy?, DestinationError>] {
+        putMany(requests).map { $0.map { nil } }
     }
 
     /// One `verify` after the other.

@@ -1,7 +1,8 @@
 import LinuxSystem
 
-/// Batches over rsync+ssh: however many files, a put is one rsync and one remote script, a verify one remote
-/// script, all over the run's one ssh connection. Each request is answered on its own (a key taken, a copy
+/// Batches over rsync+ssh: however many files, a put is one rsync and one remote script (which also hashes each
+/// copy placed: the proof comes back with the put), a verify one remote script, all over the run's one ssh
+/// connection. Each request is answered on its own (a key taken, a copy
 /// incomplete because the disk filled, a file that differs), so the caller's per-file rules still apply.
 extension RsyncDestination {
     /// A remote command is one argument of `sh -c` on the far side, and Linux refuses one longer than 128 KiB
@@ -9,7 +10,13 @@ extension RsyncDestination {
     static let scriptBudget = 48 * 1024
 
     public func putMany(_ requests: [PutRequest]) -> [Result<Void, DestinationError>] {
-        var results = [Result<Void, DestinationError>](repeating: .success(()), count: requests.count)
+        putManyProving(requests).map { $0.map { _ in () } }
+    }
+
+    /// The script that links the copies into place also hashes each one there (after linking, before answering),
+    /// so a batch costs one rsync and one remote script, proofs included.
+    public func putManyProving(_ requests: [PutRequest]) -> [Result<RemoteCopy?, DestinationError>] {
+        var results = [Result<RemoteCopy?, DestinationError>](repeating: .success(nil), count: requests.count)
         var valid: [Int] = []
         var claimed = Set<[String]>()
         for (index, request) in requests.enumerated() {
@@ -23,7 +30,7 @@ extension RsyncDestination {
             }
         }
         for chunk in Self.chunks(valid, cost: { 3 * relative(requests[$0].key).utf8.count + 80 }) {
-            let answers: [Result<Void, DestinationError>]
+            let answers: [Result<RemoteCopy?, DestinationError>]
             do {
                 answers = try putChunk(chunk.map { requests[$0] })
             } catch {
@@ -88,7 +95,7 @@ extension RsyncDestination {
 
     /// One rsync for every file of the chunk, then one script that moves each complete temporary into place.
     /// Throws what stops the whole chunk (host gone, destination missing); answers each request otherwise.
-    private func putChunk(_ requests: [PutRequest]) throws(DestinationError) -> [Result<Void, DestinationError>] {
+    private func putChunk(_ requests: [PutRequest]) throws(DestinationError) -> [Result<RemoteCopy?, DestinationError>] {
         let facts = try session.facts(refresh: false)
         let what = Self.naming(requests.map(\.key))
         let temporaries = requests.map { SSHCommand.quote(temporaryRelative($0.key)) }
@@ -118,24 +125,30 @@ extension RsyncDestination {
 
         // Into place, each on its own: create-only with link(2), or replacing with rename(2). Only a temporary of
         // the full size is linked (one a killed run's rsync is still writing never is). After a failed rsync the
-        // files it did complete are linked too, synced first whatever rsync's --fsync did.
+        // files it did complete are linked too, synced first whatever rsync's --fsync did. Each copy placed is
+        // then read back from its key and hashed (`logdump-proof INDEX SIZE SHA256`): verify's answer, in the
+        // same round trip.
         let syncFile = !facts.fsync || sent != nil ? "{ sync -- \"$2\" 2>/dev/null || sync; }; " : ""
-        let place = """
-            p() { if test "$(stat -c %s -- "$2" 2>/dev/null)" != "$4"; then rm -f -- "$2"; echo "logdump-incomplete $1"; return 0; fi; \
+        // The size was checked on the temporary, the same file the key names after link(2); the hash is read from the
+        // key (equal hashes mean equal sizes). The temporaries (second names after ln) go with one rm at the end.
+        let place = facts.hashFunction + """
+            h() { if d=$(sha < "$2"); then echo "logdump-proof $1 $3 ${d%% *}"; fi; }; \
+            p() { if test "$(stat -c %s -- "$2" 2>/dev/null)" != "$4"; then echo "logdump-incomplete $1"; return 0; fi; \
             \(syncFile)\
-            if test "$5" = r; then if mv -f -- "$2" "$3"; then echo "logdump-placed $1"; else rm -f -- "$2"; echo "logdump-failed $1"; fi; \
-            elif ln -- "$2" "$3"; then rm -f -- "$2"; echo "logdump-placed $1"; \
-            elif test -e "$3" || test -L "$3"; then rm -f -- "$2"; echo "logdump-exists $1"; \
-            else rm -f -- "$2"; echo "logdump-failed $1"; fi; }; 
+            if test "$5" = r; then if mv -f -- "$2" "$3"; then echo "logdump-placed $1"; h "$1" "$3" "$4"; else echo "logdump-failed $1"; fi; \
+            elif ln -- "$2" "$3"; then echo "logdump-placed $1"; h "$1" "$3" "$4"; \
+            elif test -e "$3" || test -L "$3"; then echo "logdump-exists $1"; \
+            else echo "logdump-failed $1"; fi; }; 
             """
         var calls = ""
         for (index, request) in requests.enumerated() {
             calls += "p \(index) \(temporaries[index]) \(SSHCommand.quote(relative(request.key))) \(request.object.size) \(request.replace ? "r" : "c"); "
         }
-        let syncDirectories = "{ sync -- \(quotedDirectories) 2>/dev/null || sync; } && echo logdump-synced"
+        let syncDirectories = clean + "; { sync -- \(quotedDirectories) 2>/dev/null || sync; } && echo logdump-synced"
         let placed: RsyncCommandResult
         do {
-            placed = try session.remote(script(place + calls + syncDirectories), doing: "moving \(what) into place")
+            placed = try session.remote(script(place + calls + syncDirectories), doing: "moving \(what) into place",
+                                        timeoutSeconds: session.transferTimeout(bytes: requests.reduce(0) { $0 + $1.object.size }))
         } catch {
             session.removeQuietly(script(clean))
             throw sent ?? error
@@ -143,12 +156,15 @@ extension RsyncDestination {
         let out = placed.stdoutText
         if out.hasPrefix("logdump-no-root") { throw rootMissing }
         let answers = Self.answers(out, count: requests.count)
+        let proofs = Self.fileAnswers(out, count: requests.count, word: "logdump-proof")
         let synced = out.contains("logdump-synced")
         return requests.indices.map { index in
             let keyText = requests[index].key.joined(separator: "/")
             switch answers[index].map(String.init) ?? "" {
             case "logdump-placed" where synced:
-                return .success(())
+                guard let (size, hash) = proofs[index] else { return .success(nil) }  // verify asks again
+                let expected = requests[index].object
+                return .success(size == expected.size && hash == expected.sha256 ? .matches : .differs("size \(size) sha256 \(hash)"))
             case "logdump-placed":
                 return .failure(.failed("\(keyText) is in place in \(settings.path) on \(session.ssh.target) but its directory could not "
                     + "be synced to disk: " + SSHCommand.brief(placed.stderrText)))
@@ -175,10 +191,10 @@ extension RsyncDestination {
     private func verifyChunk(_ requests: [VerifyRequest]) throws(DestinationError) -> [Result<RemoteCopy, DestinationError>] {
         // A put that linked the name and was cut off before removing its temporary leaves the temporary as a
         // second name of the same file: removed here, where the copy is found complete.
-        var body = """
+        var body = try session.facts(refresh: false).hashFunction + """
             v() { if test -L "$2"; then echo "logdump-not-regular $1"; \
             elif test -f "$2"; then if test "$3" -ef "$2"; then rm -f -- "$3"; fi; \
-            if s=$(stat -c %s -- "$2") && h=$(sha256sum < "$2"); then echo "logdump-file $1 $s ${h%% *}"; else echo "logdump-unreadable $1"; fi; \
+            if s=$(stat -c %s -- "$2") && h=$(sha < "$2"); then echo "logdump-file $1 $s ${h%% *}"; else echo "logdump-unreadable $1"; fi; \
             elif test -e "$2"; then echo "logdump-not-regular $1"; \
             else echo "logdump-missing $1"; fi; }; 
             """
@@ -214,6 +230,19 @@ extension RsyncDestination {
                     + SSHCommand.brief(result.stderrText)))
             }
         }
+    }
+
+    /// The size and SHA-256 of each `WORD INDEX SIZE SHA256` line, by index.
+    static func fileAnswers(_ text: String, count: Int, word: String) -> [Int: (size: Int, sha256: String)] {
+        var result: [Int: (size: Int, sha256: String)] = [:]
+        for line in text.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count == 4, words[0] == word, let index = Int(words[1]), index >= 0, index < count, let size = Int(words[2]),
+               words[3].utf8.count == 64 {
+                result[index] = (size, String(words[3]))
+            }
+        }
+        return result
     }
 
     /// The first word of each `logdump-WORD INDEX` line, by index.

@@ -90,6 +90,7 @@ enum RsyncRunner {
         var outOpen = true, errOpen = true
         var exitStatus: Int32? = nil
         var timedOut = false
+        var quietWait: Int32 = 1  // ms, doubling while the child has closed its streams but not yet exited
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
         defer { buffer.deallocate() }
 
@@ -114,7 +115,10 @@ enum RsyncRunner {
                 break
             }
             let wait = Int32(min(100, max(1, remaining * 1000)))
-            let ready = fds.isEmpty ? Int32(usleep(UInt32(wait) * 1000)) : poll(&fds, nfds_t(fds.count), wait)
+            // Both streams at their end: the child is exiting (it closes its descriptors a moment before it can be
+            // reaped). Look again soon, not after a whole poll interval: every remote step of a batch waits on this.
+            let ready = fds.isEmpty ? Int32(usleep(UInt32(min(wait, quietWait)) * 1000)) : poll(&fds, nfds_t(fds.count), wait)
+            if fds.isEmpty { quietWait = min(100, quietWait * 2) }
             if ready > 0 {
                 for entry in fds where entry.revents != 0 {
                     if entry.fd == outRead.rawValue { drain(entry.fd, into: &out, open: &outOpen) }

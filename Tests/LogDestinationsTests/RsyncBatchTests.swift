@@ -70,6 +70,31 @@ import Glibc
             .filter { $0.hasPrefix(RsyncStaging.prefix) }.isEmpty)
     }
 
+    /// A batch put answers verify's question for every copy it linked, from the same remote script (two sessions
+    /// in all, no third one to hash), and the answer is the one a separate verify gives; a taken key gets no proof.
+    @Test(.timeLimit(.minutes(10)))
+    func aBatchPutProvesEachCopyItLinkedInTheSameScript() throws {
+        let scratch = try TemporaryDirectory()
+        let backend = try RsyncBackend(scratch: scratch.path)
+        let destination = backend.destination
+        let objects = try (0..<4).map { try Self.lineObject(in: scratch.path, name: "p\($0)", lines: ($0 * 1000)..<($0 * 1000 + 500)) }
+        let other = try Self.lineObject(in: scratch.path, name: "other", lines: 50_000..<50_010)
+        let keys = (0..<4).map { ["web01", "c1", "www", "access_log.20261130\(10 + $0).zst"] }
+        try destination.put(other.0, key: keys[3], replace: false)
+        let before = try backend.server.sessions()
+
+        let results = destination.putManyProving(keys.indices.map { PutRequest(object: objects[$0].0, key: keys[$0], replace: false) })
+
+        let sessions = try backend.server.sessions() - before
+        #expect(sessions == 2, "a proving batch put is one rsync and one remote script, not \(sessions) sessions")
+        for index in 0..<3 { #expect(try results[index].get() == .matches, "request \(index): \(results[index])") }
+        guard case .failure(.exists) = results[3] else { Issue.record("a taken key: \(results[3])"); return }
+        let found = destination.verifyMany(keys.indices.map { VerifyRequest(key: keys[$0], expected: objects[$0].0) })
+        for index in 0..<3 { #expect(try found[index].get() == .matches) }
+        #expect(try Self.lines(at: backend.path(keys[3])) == other.1, "a taken key was overwritten")
+        #expect(try backend.leftovers().isEmpty)
+    }
+
     /// The central host's disk fills part-way through a batch: what fitted is in place and verified, every other
     /// request fails with the reason, no temporary stays, every local file is untouched; with room again the
     /// same batch finishes, each key holding its own lines exactly once.

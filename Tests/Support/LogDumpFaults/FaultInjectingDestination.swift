@@ -44,6 +44,16 @@ public struct FaultInjectingDestination: Destination {
         return results
     }
 
+    /// Without damage, the wrapped destination's own form (rsync's put that proves its copies); with damage, the
+    /// damaged copies are never proven on the way: `verifyMany` must be asked, and must catch them.
+    public func putManyProving(_ requests: [PutRequest]) -> [Result<RemoteCopy?, DestinationError>] {
+        guard damageAfterPut else {
+            if putDelayMicroseconds > 0 && !requests.isEmpty { usleep(putDelayMicroseconds) }
+            return inner.putManyProving(requests)
+        }
+        return putMany(requests).map { $0.map { nil } }
+    }
+
     public func verifyMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
         inner.verifyMany(requests)
     }
