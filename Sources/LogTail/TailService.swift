@@ -373,11 +373,12 @@ public final class TailService {
             }
         }
         follower.framer = LineFramer(maxMessageBytes: newTail.maxMessageBytes, maxLines: Follower.batchLines)
+        // An outage of the same receiver goes on across a reload: one message when it started, one when it ends.
+        if newTail.receiver != tail.receiver { outage = OutageReport(receiver: newTail.receiver) }
         configuration = candidate
         tail = newTail
         scanner = newScanner
         follower.closure = closureRule()
-        outage = OutageReport(receiver: newTail.receiver)
         makeWatcher()
         forceRescan = true
         log.warning("configuration reloaded: forwarding to \(newTail.receiver)")

@@ -118,6 +118,39 @@ import Glibc
             + "anonymous up to \(anonymousPeakKiB) KiB (\(Executables.logdump))")
     }
 
+    /// A reload (SIGHUP, or the config file changing) while the receiver is down does not end the outage: still one
+    /// message when it starts and one when the receiver is back, and nothing lost.
+    @Test(.timeLimit(.minutes(10)))
+    func aReloadDuringAnOutageStillGivesOneMessageEachWay() throws {
+        let receiver = try RsyslogTestServer(name: "tail-outage-reload")
+        let world = try tailWorld(receiver: receiver, kind: .relp)
+        let url = receiver.receiverURL(.relp)
+        receiver.stop()
+        let lines = try world.writeLog("c1", "www", "access_log.20261120010000", lines: 0..<500)
+        let tail = try TailProcess(configPath: world.configPath, logPath: world.root + "/tail.log")
+        func messages(_ text: String) -> Int { tail.log.split(separator: "\n").filter { $0.contains(text) }.count }
+        func waitUntil(_ seconds: Double, _ done: () -> Bool) {
+            let end = Date().addingTimeInterval(seconds)
+            while !done() && Date() < end { usleep(100_000) }
+        }
+        waitUntil(10) { messages("unreachable") >= 1 }
+        for _ in 0..<2 {
+            kill(tail.pid, SIGHUP)
+            waitUntil(5) { messages("configuration reloaded") >= 1 }
+            usleep(1_500_000)  // the reload wakes the backoff: tail tries again at once, and fails
+        }
+        #expect(messages("configuration reloaded") == 2, "\(tail.log)")
+        #expect(messages("unreachable") == 1, "a reload restarted the outage report:\n\(tail.log)")
+        try receiver.restart()
+        waitUntil(45) { messages("is back after") >= 1 }
+        waitUntil(10) { Set(receiver.messages().map(\.message)).isSuperset(of: lines) }
+        let status = tail.stop()
+        #expect(status == 0, "\(tail.log)")
+        #expect(messages("unreachable") == 1 && messages("is back after") == 1, "one message each way:\n\(tail.log)")
+        #expect(tail.log.split(separator: "\n").contains { $0.contains("is back after") && $0.contains(url) }, "\(tail.log)")
+        #expect(Set(receiver.messages().map(\.message)).isSuperset(of: lines), "lines lost across the outage")
+    }
+
     /// The decimal number right before `suffix` in `text`.
     static func number(before suffix: String, in text: String) -> Int64? {
         guard let range = text.range(of: suffix) else { return nil }
