@@ -6,8 +6,8 @@ import LogShipCore
 import Glibc
 #endif
 
-/// closed → compressed: the bytes of this generation, compressed into the spool, decompressed again and
-/// compared with the source's CRC before the step is recorded.
+/// closed → compressed: the bytes of this generation, compressed into the spool and, in the same pass, decoded again
+/// (the format's content checksum and the length checked against the bytes read) before the step is recorded.
 struct CompressStage {
     let context: StageContext
 
@@ -51,24 +51,30 @@ struct CompressStage {
         var compressor = FileCompressor(format: format, level: context.configuration.effectiveLevel, threads: threads)
         compressor.delayMicroseconds = context.hooks.compressionReadDelayMicroseconds
         if cache.compressor == nil { cache.compressor = try compressor.makeCompressor() }
-        let result: FileCompressor.Result
+        let result: FileCompressor.Checked
         do {
-            result = try compressor.compress(sourceFD: file.rawValue, sourcePath: record.source.description, offset: record.offset,
-                                             length: size - record.offset, outputPath: temporary, using: cache.compressor)
+            result = try compressor.compressChecked(sourceFD: file.rawValue, sourcePath: record.source.description, offset: record.offset,
+                                                    length: size - record.offset, outputPath: temporary, using: cache.compressor)
         } catch {
             cache.compressor = nil  // its state is unknown after a failure
             unlink(temporary)
             throw error
         }
-        if result.source.count < size - record.offset {
-            context.log.warning("\(record.source) shrank while it was read; shipping the \(result.source.count) bytes that were there")
+        if result.sourceBytes < size - record.offset {
+            context.log.warning("\(record.source) shrank while it was read; shipping the \(result.sourceBytes) bytes that were there")
         }
-        let stored = try FileCompressor.verify(path: temporary, format: format, expected: result.source)
+        // Nothing is recorded before the destination answered the run's first probe (it runs meanwhile).
+        do { try context.destinationReady.wait() } catch {
+            unlink(temporary)
+            throw error
+        }
+        let stored = result.object
         _ = try Syscall.retrying("rename", path: final) { rename(temporary, final) }
         _ = try Syscall.retrying("fsync", path: context.store.spoolPath) { fsync(context.store.spoolFD) }
-        let head = Self.headChecksum(file.rawValue, length: min(4096, record.offset + result.source.count))
-        record.length = result.source.count
-        record.sourceCRC32 = result.source.crc32
+        let head = Self.headChecksum(file.rawValue, length: min(4096, record.offset + result.sourceBytes))
+        record.length = result.sourceBytes
+        // The content is checked through the format's own checksum as it is compressed (FileCompressor.compressChecked).
+        record.sourceCRC32 = nil
         record.headCRC32 = head?.crc32
         record.headLength = head?.count
         record.format = format
@@ -95,6 +101,7 @@ struct CompressStage {
     func forget(_ record: inout FileRecord, why: String) throws -> Bool {
         context.log.warning("\(record.source) \(why)")
         if (try? context.store.load(id: record.id)) != nil {
+            try context.destinationReady.wait()
             record.step = .removed
             try context.store.save(record)
         }

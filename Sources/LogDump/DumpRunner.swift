@@ -71,20 +71,30 @@ public final class DumpRunner: Sendable {
             return DumpStatus.locked
         }
         store.removeTemporaryFiles()
-        do {
-            let destination = hooks.wrapDestination(try DestinationFactory.make(configuration.destinationSettings))
-            try destination.checkAvailable()
-            return run(store: store, destination: destination, started: started)
-        } catch {
-            log.error("\(error); nothing shipped, nothing removed")
-            RunReport.write(store, configuration: configuration, log: log, started: started, finished: clock(),
-                            exit: DumpStatus.unusable, outcomes: [], messages: ["\(error)"])
-            return DumpStatus.unusable
+        let destination: any Destination
+        do { destination = hooks.wrapDestination(try DestinationFactory.make(configuration.destinationSettings)) } catch {
+            return unusable(error, store: store, started: started)
         }
+        // Asked while the workers compress; nothing is recorded before the answer (DestinationGate).
+        let ready = DestinationGate { () throws(DestinationError) in try destination.checkAvailable() }
+        let exit = run(store: store, destination: destination, ready: ready, started: started)
+        do { try ready.wait() } catch {
+            return unusable(error, store: store, started: started)
+        }
+        return exit
     }
 
-    /// The run proper, with the lock held and the destination available.
-    func run(store: StateStore, destination: any Destination, started: Int) -> Int32 {
+    /// The destination cannot be used: nothing was recorded, nothing shipped or removed.
+    private func unusable(_ error: any Error, store: StateStore, started: Int) -> Int32 {
+        log.error("\(error); nothing shipped, nothing removed")
+        RunReport.write(store, configuration: configuration, log: log, started: started, finished: clock(),
+                        exit: DumpStatus.unusable, outcomes: [], messages: ["\(error)"])
+        return DumpStatus.unusable
+    }
+
+    /// The run proper, with the lock held, while `ready` waits for the destination's answer (or after it); its
+    /// exit status only counts when the destination was usable.
+    func run(store: StateStore, destination: any Destination, ready: DestinationGate = DestinationGate(), started: Int) -> Int32 {
         let (files, warnings) = scanner.scan()
         for w in warnings { log.warning("\(w)") }
         let (loaded, problems) = store.allRecords()
@@ -94,8 +104,10 @@ public final class DumpRunner: Sendable {
                                    isClosed: closure.isClosed)
 
         let context = StageContext(configuration: configuration, store: store, destination: destination, log: log,
-                                   hooks: hooks, keyTemplate: keyTemplate, zone: configuration.zone, clock: clock)
+                                   hooks: hooks, keyTemplate: keyTemplate, zone: configuration.zone, clock: clock,
+                                   destinationReady: ready)
         let outcomes = execute(jobs, context: context)
+        if ready.hasFailed { return DumpStatus.unusable }  // the caller reports it; nothing was recorded
 
         let (after, _) = store.allRecords()
         let now = clock()
@@ -126,7 +138,13 @@ public final class DumpRunner: Sendable {
         let proven = BatchQueue<Handed>(files: jobs.count, batchLimit: Self.batchLimit)
         let shipped = DispatchSemaphore(value: 0)
         let shipper = Thread {
+            // Files resuming at `compressed` or `shipping` wait here for the destination's first answer.
+            let usable = (try? context.destinationReady.wait()) != nil
             while let batch = ready.nextBatch() {
+                guard usable else {
+                    for _ in batch { proven.pass() }
+                    continue
+                }
                 for item in self.ship(batch, context: context) {
                     if item.outcome.error == nil && item.record.step == .shipped {
                         proven.hand(item)
@@ -142,11 +160,24 @@ public final class DumpRunner: Sendable {
         WorkerPool.run(count: jobs.count, workers: workers, makeState: { CompressStage.CompressorCache() }) { cache, index in
             var record = jobs[index].record
             var outcome = Outcome(container: record.container, site: record.site)
+            if context.destinationReady.hasFailed {  // the run stops: nothing more is compressed
+                ready.pass()
+                proven.pass()
+                return
+            }
             if jobs[index].newGeneration {
-                do { try context.store.save(record) } catch { self.fail(&record, &outcome, error, context: context) }
+                do {
+                    try context.destinationReady.wait()
+                    try context.store.save(record)
+                } catch {
+                    self.fail(&record, &outcome, error, context: context)
+                }
             }
             if outcome.error == nil { self.process(&record, &outcome, context: context, threads: threads, cache: &cache) }
-            if outcome.error == nil, record.step == .compressed || record.step == .shipping {
+            if context.destinationReady.hasFailed {
+                ready.pass()
+                proven.pass()
+            } else if outcome.error == nil, record.step == .compressed || record.step == .shipping {
                 ready.hand(Handed(record: record, outcome: outcome))
             } else {
                 ready.pass()
@@ -154,11 +185,13 @@ public final class DumpRunner: Sendable {
                 finished(outcome)
             }
         }
-        // At `shipped`: the originals go (the steps loop removes them) while the shipper sends the rest.
-        var cache = CompressStage.CompressorCache()
+        // At `shipped`: the originals go (the steps loop removes them) while the shipper sends the rest; a batch's
+        // removals at once (each waits for fsyncs: of the directory, of the record).
         while let batch = proven.nextBatch() {
-            for var item in batch {
-                process(&item.record, &item.outcome, context: context, threads: threads, cache: &cache)
+            WorkerPool.run(count: batch.count, workers: min(StageContext.concurrentSaves, batch.count),
+                           makeState: { CompressStage.CompressorCache() }) { cache, index in
+                var item = batch[index]
+                self.process(&item.record, &item.outcome, context: context, threads: threads, cache: &cache)
                 finished(item.outcome)
             }
         }
@@ -182,16 +215,18 @@ public final class DumpRunner: Sendable {
         var items = batch
         let placed = ShipStage(context: context).run(items.map(\.record))
         var proving: [Int] = []
+        var proofs: [ShipStage.Placed] = []
         for (index, result) in placed.enumerated() {
             switch result {
-            case let .success(record):
-                items[index].record = record
+            case let .success(copy):
+                items[index].record = copy.record
                 proving.append(index)
+                proofs.append(copy)
             case let .failure(error):
                 fail(&items[index], error, context: context)
             }
         }
-        let proven = VerifyStage(context: context).run(proving.map { items[$0].record })
+        let proven = VerifyStage(context: context).run(proofs)
         for (index, result) in zip(proving, proven) {
             switch result {
             case let .success(record):
@@ -212,6 +247,8 @@ public final class DumpRunner: Sendable {
                  cache: inout CompressStage.CompressorCache) {
         let compress = CompressStage(context: context), remove = RemoveStage(context: context)
         do {
+            // Only compressing may start before the destination answered (CompressStage waits before recording).
+            if record.step != .closed { try context.destinationReady.wait() }
             loop: while true {
                 switch record.step {
                 case .closed:
@@ -237,6 +274,7 @@ public final class DumpRunner: Sendable {
     /// Records a failed step: the step itself is unchanged, so the next run retries it.
     func fail(_ record: inout FileRecord, _ outcome: inout Outcome, _ error: any Error, context: StageContext) {
         outcome.error = "\(record.source): \(record.step) step failed: \(error)"
+        guard (try? context.destinationReady.wait()) != nil else { return }  // an unusable destination: nothing is recorded
         record.lastError = outcome.error
         record.failures += 1
         // Best effort.

@@ -70,6 +70,76 @@ public struct FileCompressor: Sendable {
         return Result(source: wantChecksum ? checksum : ContentChecksum(crc32: 0, count: count), compressedSize: written)
     }
 
+    /// What `compressChecked` made: how many source bytes went in, and the compressed file as a local object.
+    public struct Checked: Sendable {
+        /// Source bytes read (fewer than asked when the file shrank while read).
+        public var sourceBytes: Int
+        /// The compressed file (its size and SHA-256), ready for a destination.
+        public var object: LocalObject
+    }
+
+    /// Compresses like `compress` and checks the output in the same pass, without reading anything twice: every
+    /// compressed byte, as it is written, is hashed (SHA-256, what the destination proves its copy against) and
+    /// decoded again. The decoder checks the format's own checksum of the content, which the compressor computed
+    /// over the very bytes read (zstd's XXH64 content checksum, required to be present; gzip's CRC-32 and length
+    /// per member), and the decoded length must equal the bytes read. So the file decodes to the source bytes, as
+    /// with `verify`, at the cost of one decompression and one SHA-256 (no CRC-32 of its own over the source and
+    /// over the decoded bytes).
+    public func compressChecked(sourceFD: Int32, sourcePath: String, offset: Int, length: Int, outputPath: String,
+                                using reusable: (any StreamCompressor)? = nil) throws -> Checked {
+        let output = try FileDescriptor.open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o600, operation: "create")
+        let outputFD = output.rawValue
+        let compressor = try reusable ?? makeCompressor()
+        let decoder = try Codec.decompressor(format)
+        let readSize = delayMicroseconds > 0 ? 64 * 1024 : 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var hasher = SHA256Hasher()
+        var header: [UInt8] = []
+        var count = 0
+        var written = 0
+        var decoded = 0
+        let sink: ByteSink = { bytes in
+            try FileDescriptor.writeAll(outputFD, bytes, path: outputPath)
+            written += bytes.count
+            hasher.update(bytes)
+            if header.count < Self.zstdHeaderLength { header += bytes.prefix(Self.zstdHeaderLength - header.count) }
+            try decoder.decompress(bytes) { decoded += $0.count }
+        }
+        var position = offset
+        while count < length {
+            let want = min(buffer.count, length - count)
+            let n = try Syscall.retrying("read", path: sourcePath) { pread(sourceFD, buffer.baseAddress!, want, off_t(position)) }
+            if n == 0 { break }  // shrank while read: ship what was there
+            count += n
+            try compressor.compress(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), sink: sink)
+            position += n
+            if delayMicroseconds > 0 { usleep(delayMicroseconds) }
+        }
+        try compressor.finish(sink: sink)
+        do { try decoder.finish() } catch {
+            throw CompressionError("the compressed copy \(outputPath) of \(sourcePath) does not decode: \(error)")
+        }
+        if format == .zstd && !Self.hasContentChecksum(zstdHeader: header) {
+            throw CompressionError("the compressed copy \(outputPath) of \(sourcePath) has no zstd content checksum; it cannot be checked")
+        }
+        guard decoded == count else {
+            throw CompressionError("the compressed copy \(outputPath) of \(sourcePath) decodes to \(decoded) bytes, not the \(count) read")
+        }
+        try output.sync(path: outputPath)
+        try output.close(path: outputPath)
+        return Checked(sourceBytes: count, object: LocalObject(path: outputPath, size: written, sha256: hasher.hexDigest()))
+    }
+
+    /// The magic number and the frame header descriptor of a zstd frame.
+    static let zstdHeaderLength = 5
+
+    /// Whether the first zstd frame says it carries the XXH64 checksum of its content (which the decoder checks).
+    static func hasContentChecksum(zstdHeader bytes: [UInt8]) -> Bool {
+        guard bytes.count >= zstdHeaderLength, bytes[0] == 0x28, bytes[1] == 0xB5, bytes[2] == 0x2F, bytes[3] == 0xFD else { return false }
+        return bytes[4] & 0x04 != 0
+    }
+
     /// Decompresses `path` and compares with `expected`; returns the compressed file as a local object
     /// (its size and SHA-256), ready for a destination.
     public static func verify(path: String, format: CompressionFormat, expected: ContentChecksum) throws -> LocalObject {

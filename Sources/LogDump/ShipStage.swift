@@ -27,13 +27,22 @@ struct ShipStage {
         /// The copy is under the key (put now, or found there).
         var placed = false
         var error: (any Error)? = nil
+        /// The destination's answer about the copy under the key, when it gave one on the way (an adopted copy, or
+        /// a put that proves what it stored): `VerifyStage` need not ask again.
+        var proof: RemoteCopy? = nil
         var open: Bool { error == nil && !placed }
+    }
+
+    /// A copy under its record's key, ready for `VerifyStage`, with the destination's proof when it gave one.
+    struct Placed: Sendable {
+        var record: FileRecord
+        var proof: RemoteCopy?
     }
 
     /// Ships records at `compressed` or `shipping`; one answer per record, in order: the record at `shipping` with
     /// its copy under its key (ready for `VerifyStage`), or the error that stopped it (its last saved record stays
     /// for the next run).
-    func run(_ records: [FileRecord]) -> [Result<FileRecord, any Error>] {
+    func run(_ records: [FileRecord]) -> [Result<Placed, any Error>] {
         var slots = records.map { record -> Slot in
             var slot = Slot(record: record)
             do {
@@ -55,7 +64,7 @@ struct ShipStage {
         }
         return slots.map { slot in
             if let error = slot.error { return .failure(error) }
-            if slot.placed { return .success(slot.record) }
+            if slot.placed { return .success(Placed(record: slot.record, proof: slot.proof)) }
             return .failure(DestinationError.failed("\(slot.record.source): its key was taken by another writer three times in one run; "
                 + "the next run chooses again"))
         }
@@ -87,6 +96,7 @@ struct ShipStage {
             }
             let answers = context.destination.verifyMany(asked.map { VerifyRequest(key: $0.key, expected: slots[$0.index].object!) })
             looking = []
+            var saving: [Int] = []
             for ((index, key), answer) in zip(asked, answers) {
                 let keyText = key.joined(separator: "/")
                 switch answer {
@@ -108,13 +118,11 @@ struct ShipStage {
                 claimed.insert(keyText)
                 slots[index].record.key = keyText
                 slots[index].record.step = .shipping
-                do {
-                    try context.store.save(slots[index].record)
-                } catch {
-                    slots[index].error = error
-                    continue
-                }
-                context.hooks.afterStep()
+                saving.append(index)
+            }
+            // Each key written down before anything is linked there (all of the batch's records at once).
+            for (index, error) in zip(saving, context.saveAll(saving.map { slots[$0].record })) where error != nil {
+                slots[index].error = error
             }
         }
     }
@@ -137,6 +145,7 @@ struct ShipStage {
             switch slots[index].found {
             case .matches:
                 slots[index].placed = true
+                slots[index].proof = .matches
             case let .differs(seen):
                 // This key was chosen for this record and written by it: a damaged copy of our own.
                 let text = "the copy of \(slots[index].record.source) at \(context.destination.description)/\(slots[index].record.key ?? "") "
@@ -152,10 +161,11 @@ struct ShipStage {
             return PutRequest(object: slots[index].object!, key: key(slots[index].record), replace: replace)
         }
         var taken: [Int] = []
-        for (index, result) in zip(sending, context.destination.putMany(requests)) {
+        for (index, result) in zip(sending, context.destination.putManyProving(requests)) {
             switch result {
-            case .success:
+            case let .success(proof):
                 slots[index].placed = true
+                slots[index].proof = proof
             case .failure(.exists):
                 taken.append(index)
             case let .failure(error):
@@ -170,6 +180,7 @@ struct ShipStage {
             switch answer {
             case .success(.matches):
                 slots[index].placed = true
+                slots[index].proof = .matches
             case .success(.differs):
                 let text = "\(slots[index].record.key ?? "") was taken at the destination by other content while "
                     + "\(slots[index].record.source) was on its way; it goes under the next free name (never overwritten)"

@@ -1,5 +1,7 @@
+import LinuxSystem
 import LogDestinations
 import LogShipCore
+import Synchronization
 import LogSplitCore
 import Logging
 
@@ -15,10 +17,34 @@ struct StageContext: Sendable {
     let zone: CivilTimeZone
     /// Seconds since the epoch; injected so tests can move time.
     let clock: @Sendable () -> Int
+    /// Opens once the destination answered the run's probe: nothing is recorded before.
+    var destinationReady = DestinationGate()
 
     func spoolPath(_ record: FileRecord, ext: String) -> String {
         store.spoolPath + "/" + record.spoolName(extension: ext)
     }
+
+    /// Saves each record (the step after each successful save, like one `store.save` and `hooks.afterStep` each),
+    /// several at once: a save waits for two fsyncs, and the file system commits concurrent ones together (16
+    /// records took about 15 ms at once against 110 ms one after the other on the benchmark VM). Returns the
+    /// error of each save, in order (nil: saved).
+    func saveAll(_ records: [FileRecord]) -> [(any Error)?] {
+        let errors = Mutex<[Int: any Error]>([:])
+        let store = store, hooks = hooks
+        WorkerPool.run(count: records.count, workers: min(Self.concurrentSaves, records.count), makeState: { () }) { _, index in
+            do {
+                try store.save(records[index])
+                hooks.afterStep()
+            } catch {
+                errors.withLock { $0[index] = error }
+            }
+        }
+        let found = errors.withLock { $0 }
+        return records.indices.map { found[$0] }
+    }
+
+    /// Record saves (and removals of originals) of one batch in flight at once, at most.
+    static let concurrentSaves = 16
 
     /// The compressed copy of this generation, as a destination takes it.
     func localObject(_ record: FileRecord) throws -> LocalObject {

@@ -2,20 +2,27 @@ import LogDestinations
 import LogShipCore
 
 /// shipping → shipped: the destination proves each copy (read back and hashed, or the server's checksum) before
-/// anything may be removed. A batch is asked about at once; each record is saved on its own.
+/// anything may be removed. A batch is asked about at once, except the copies the destination proved on the way
+/// (`ShipStage.Placed.proof`: hashed at the far side right after the put); each record is saved on its own.
 struct VerifyStage {
     let context: StageContext
 
     /// One answer per record, in order: the record at `shipped`, saved, or why its copy is not proven.
-    func run(_ records: [FileRecord]) -> [Result<FileRecord, any Error>] {
+    func run(_ placed: [ShipStage.Placed]) -> [Result<FileRecord, any Error>] {
         var results: [Result<FileRecord, any Error>] = []
         var asked: [(index: Int, record: FileRecord, object: LocalObject, key: String)] = []
-        for record in records {
+        for item in placed {
+            let record = item.record
             do {
                 guard let keyText = record.key else {
                     throw DestinationError.failed("\(record.source): no key recorded (incomplete record)")
                 }
-                asked.append((results.count, record, try context.localObject(record), keyText))
+                let object = try context.localObject(record)
+                if let proof = item.proof {
+                    results.append(Result { try self.proven(record, as: keyText, object: object, answer: proof) })
+                    continue
+                }
+                asked.append((results.count, record, object, keyText))
                 results.append(.success(record))
             } catch {
                 results.append(.failure(error))
@@ -25,13 +32,18 @@ struct VerifyStage {
             VerifyRequest(key: $0.key.split(separator: "/").map(String.init), expected: $0.object)
         })
         for (item, answer) in zip(asked, answers) {
-            results[item.index] = Result { try record(item.record, as: item.key, object: item.object, answer: answer.get()) }
+            results[item.index] = Result { try proven(item.record, as: item.key, object: item.object, answer: answer.get()) }
+        }
+        // The proven records are saved at `shipped` all at once.
+        let saving = results.indices.filter { (try? results[$0].get()) != nil }
+        for (index, error) in zip(saving, context.saveAll(saving.map { try! results[$0].get() })) {
+            if let error { results[index] = .failure(error) }
         }
         return results
     }
 
-    /// The record once the destination's answer proves its copy.
-    private func record(_ original: FileRecord, as keyText: String, object: LocalObject, answer: RemoteCopy) throws -> FileRecord {
+    /// The record at `shipped` (not saved yet) once the destination's answer proves its copy.
+    private func proven(_ original: FileRecord, as keyText: String, object: LocalObject, answer: RemoteCopy) throws -> FileRecord {
         switch answer {
         case .matches:
             break
@@ -47,8 +59,6 @@ struct VerifyStage {
             compressedSize: object.size, shippedAt: context.clock()))
         record.step = .shipped
         record.lastError = nil
-        try context.store.save(record)
-        context.hooks.afterStep()
         return record
     }
 }
