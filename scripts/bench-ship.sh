@@ -10,9 +10,11 @@
 #
 #   scripts/bench-ship.sh             # ~500 MB in 24 hourly files, 3 rounds, 20 hosts x 24 x 1 MB
 #   scripts/bench-ship.sh --quick     # ~100 MB, 2 rounds
-#   options: --bytes N (e.g. 1G) --rounds N --hosts N --host-bytes N (per host, default 24M)
+#   options: --bytes N (e.g. 1G) --rounds N --hosts N (0: skip) --host-bytes N (per host, default 24M)
 #            --workers N (logdump's general.workers, default 0 = core count, as shipped)
 #            --logdump PATH (skip the release build) --data DIR (default bench-data/ship)
+#            --dests "s3 rsync" (which pairs to run) --baseline PATH (an older logdump, measured in the same
+#            rounds as a third tool, "baseline": before/after from one run)
 #
 # Method. What is timed (wall = /usr/bin/time %e; CPU = %U + %S of the whole process tree on this side:
 # zstd + aws/python + rsync + ssh for the script, logdump + its rsync/ssh children for logdump):
@@ -49,6 +51,8 @@ hosts=20
 host_bytes=24M
 workers=0
 logdump=""
+baseline=""
+dests="s3 rsync"
 data_dir="$repo/bench-data/ship"
 
 while [ $# -gt 0 ]; do
@@ -60,13 +64,15 @@ while [ $# -gt 0 ]; do
         --host-bytes) host_bytes=$2; shift ;;
         --workers) workers=$2; shift ;;
         --logdump) logdump=$2; shift ;;
+        --baseline) baseline=$2; shift ;;
+        --dests) dests=$2; shift ;;
         --data) data_dir=$2; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
-[ "$rounds" -ge 1 ] && [ "$hosts" -ge 1 ] && [ "$hosts" -le 99 ] || { echo "bench-ship: --rounds >= 1, --hosts 1..99" >&2; exit 2; }
+[ "$rounds" -ge 1 ] && [ "$hosts" -ge 0 ] && [ "$hosts" -le 99 ] || { echo "bench-ship: --rounds >= 1, --hosts 0..99" >&2; exit 2; }
 
 for tool in zstd rsync ssh curl python3 aws split sha256sum /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench-ship: $tool is missing (see the header of $0)" >&2; exit 1; }
@@ -79,6 +85,7 @@ if [ -z "$logdump" ]; then
     logdump="${SCRATCH:-$repo/.build-bench-ship}/release/logdump"
 fi
 logdump=$(realpath "$logdump")
+[ -z "$baseline" ] || baseline=$(realpath "$baseline")
 
 say() { echo "$*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -211,7 +218,7 @@ restore() {
 }
 
 write_conf() { # FILE STATE TYPE ROUND_TAG [HOST] [SRCROOT] [PREFIX]
-    local conf=$1 state=$2 type=$3 tag=$4 host=${5:-bench} root=${6:-$run/src} prefix=${7:-logdump/$4/}
+    local conf=$1 state=$2 type=$3 tag=$4 host=${5:-bench} root=${6:-$run/src} prefix=${7:-${tool:-logdump}/$4/}
     {
         printf '[general]\nhost = "%s"\nstate_directory = "%s"\nworkers = %s\n' "$host" "$state" "$workers"
         printf '[sources]\nroots = ["%s/{container}/weblogs/{site}"]\ntemplate = "access_log.%%Y%%m%%d%%H"\n' "$root"
@@ -222,7 +229,7 @@ write_conf() { # FILE STATE TYPE ROUND_TAG [HOST] [SRCROOT] [PREFIX]
             printf 'endpoint = "%s"\nregion = "us-east-1"\nbucket = "%s"\nprefix = "%s"\n' "$S3_ENDPOINT" "$bucket" "$prefix"
         else
             printf 'host = "127.0.0.1"\nport = %s\nuser = "%s"\nidentity_file = "%s"\nknown_hosts = "%s"\npath = "%s"\n' \
-                "$ssh_port" "$remote_user" "$run/sshd/client_key" "$run/sshd/known_hosts" "$remote_root/logdump-$tag"
+                "$ssh_port" "$remote_user" "$run/sshd/client_key" "$run/sshd/known_hosts" "$remote_root/${tool:-logdump}-$tag"
         fi
     } >"$conf"
 }
@@ -274,11 +281,13 @@ measure() { # DEST ROUND TOOL POSITION
         cpu0=$(server_cpu "$scg")
         timed bash -c "$cmd" >"$logs/$dest-$tag-$tool.log" 2>&1
     else
+        local binary=$logdump
+        [ "$tool" = baseline ] && binary=$baseline
         conf="$run/logdump-$dest-$tag.toml"
-        [ "$dest" = rsync ] && install -d -o "$remote_user" -m 0755 "$remote_root/logdump-$tag"
+        [ "$dest" = rsync ] && install -d -o "$remote_user" -m 0755 "$remote_root/$tool-$tag"
         write_conf "$conf" "$run/state" "$dest" "$tag"
         cpu0=$(server_cpu "$scg")
-        timed "$logdump" run -c "$conf" --no-progress >"$logs/$dest-$tag-$tool.log" 2>&1
+        timed "$binary" run -c "$conf" --no-progress >"$logs/$dest-$tag-$tool.log" 2>&1
     fi
     sleep 0.3
     cpu1=$(server_cpu "$scg")
@@ -287,7 +296,7 @@ measure() { # DEST ROUND TOOL POSITION
 
     # checks (not timed)
     local prefix want got
-    if [ "$tool" = logdump ]; then
+    if [ "$tool" != scripted ]; then
         left=$(find "$src" -name 'access_log.20261126??' | wc -l)
         [ "$left" = 0 ] || fail "$dest round $r logdump: $left originals left in the sources"
     fi
@@ -295,7 +304,7 @@ measure() { # DEST ROUND TOOL POSITION
         if [ "$tool" = scripted ]; then
             prefix="scripted/$tag/"; want=$(for f in "${files[@]}"; do echo "${prefix}$(basename "$f").zst"; done | sort)
         else
-            prefix="logdump/$tag/"; want=$(expected_keys "$prefix" | sort)
+            prefix="$tool/$tag/"; want=$(expected_keys "$prefix" | sort)
         fi
         s3_list "$prefix" >"$run/list"
         got=$(cut -d' ' -f1 "$run/list" | sort)
@@ -313,7 +322,7 @@ measure() { # DEST ROUND TOOL POSITION
             rdir="$remote_root/scripted-$tag"; want=$(for f in "${files[@]}"; do echo "$(basename "$f").zst"; done | sort)
             got=$(cd "$rdir" && find . -type f | sed 's|^\./||' | sort)
         else
-            rdir="$remote_root/logdump-$tag"; want=$(expected_keys "" | sort)
+            rdir="$remote_root/$tool-$tag"; want=$(expected_keys "" | sort)
             got=$(cd "$rdir" && find . -type f | sed 's|^\./||' | sort)
         fi
         [ "$got" = "$want" ] || fail "$dest round $r $tool: the files in $rdir are not the 24 expected ones ($(echo "$got" | grep -c .) files)"
@@ -327,16 +336,24 @@ measure() { # DEST ROUND TOOL POSITION
     say "  round $r $dest $tool: ${t_wall}s wall, $(echo "$t_user + $t_sys" | bc -l)s CPU, ${t_rss} KiB, exit $t_rc (load $load1)"
 }
 
-say "input: 24 files, $input_bytes bytes; $(nproc) cores; $rounds rounds; logdump: $logdump; load $(load)"
+say "input: 24 files, $input_bytes bytes; $(nproc) cores; $rounds rounds; logdump: $logdump${baseline:+; baseline: $baseline}; load $(load)"
 for r in $(seq 1 "$rounds"); do
-    if [ $((r % 2)) = 1 ]; then order=(scripted logdump); else order=(logdump scripted); fi
-    for dest in s3 rsync; do
-        measure "$dest" "$r" "${order[0]}" 1
-        measure "$dest" "$r" "${order[1]}" 2
+    if [ -n "$baseline" ]; then  # three tools: each comes first, second and third in turn
+        case $((r % 3)) in
+            1) order=(scripted logdump baseline) ;;
+            2) order=(logdump baseline scripted) ;;
+            0) order=(baseline scripted logdump) ;;
+        esac
+    elif [ $((r % 2)) = 1 ]; then order=(scripted logdump); else order=(logdump scripted); fi
+    for dest in $dests; do
+        for i in "${!order[@]}"; do measure "$dest" "$r" "${order[$i]}" $((i + 1)); done
     done
 done
 
 # --- many hosts, one bucket ---------------------------------------------------------------------------------
+many_wall=0 host_in=0 many_out=0 many_keys=0 lines_total=0 lines_want=0 dups=0 missing=0 extra=0 line_bad=0 many_server=0
+statuses="" many_load=-
+if [ "$hosts" -gt 0 ]; then
 say "many hosts: $hosts concurrent logdump runs into s3://$bucket/many/ (load $(load))"
 many="$run/many"
 rm -rf "$many" && mkdir -p "$many"
@@ -412,13 +429,14 @@ for n in $(seq 1 "$hosts"); do
 done
 rm -rf "$run/many-check"
 lines_want=$(for n in $(seq 1 "$hosts"); do cut -f2 "$hbase/$(printf 'h%02d' "$n")/sums.tsv"; done | awk '{s += $1} END {print s + 0}')
+fi
 end_load=$(load)
-{
+[ "$hosts" = 0 ] || {
     printf '# many\thosts=%s\tkeys=%s\texpected=%s\tdup=%s\tmissing=%s\textra=%s\tbad_objects=%s\tlines=%s/%s\tin=%s\tout=%s\twall=%.2f\tserver_cpu=%.2f\tload1=%s\n' \
         "$hosts" "$many_keys" "$(wc -l <"$run/many-want")" "$dups" "$missing" "$extra" "$line_bad" "$lines_total" "$lines_want" \
         "$host_in" "$many_out" "$many_wall" "$many_server" "$many_load"
-    echo "# load average at end $end_load"
 } >>"$results"
+echo "# load average at end $end_load" >>"$results"
 
 # --- report -------------------------------------------------------------------------------------------------
 echo
@@ -427,7 +445,7 @@ echo
 echo "Input: 24 hourly files, $input_bytes bytes ($bytes); $rounds rounds; logdump workers = $workers; $(nproc) cores; logdump $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?'); load average (1, 5, 15 min): start $start_load, many hosts $many_load, end $end_load."
 echo
 python3 - "$results" "$failures" "$hosts" "$many_wall" "$host_in" "$many_out" "$many_keys" "$lines_total" "$lines_want" \
-    "$dups" "$missing" "$extra" "$line_bad" "$many_server" "$statuses" <<'PY'
+    "$dups" "$missing" "$extra" "$line_bad" "$many_server" "${statuses:- }" <<'PY'
 import sys, statistics
 path, failures = sys.argv[1], int(sys.argv[2])
 hosts, many_wall, host_in, many_out, many_keys = int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
@@ -445,13 +463,14 @@ for dest, rnd, tool, pos, wall, user, sys_, rss, server, inb, outb, rc, load1 in
 med = statistics.median
 ok = failures == 0
 names = {"scripted": {"s3": "zstd -T0 -3 + aws s3 cp", "rsync": "zstd -T0 -3 + rsync -e ssh"},
-         "logdump": {"s3": "logdump run (s3)", "rsync": "logdump run (rsync)"}}
+         "logdump": {"s3": "logdump run (s3)", "rsync": "logdump run (rsync)"},
+         "baseline": {"s3": "baseline logdump run (s3)", "rsync": "baseline logdump run (rsync)"}}
 verdicts = []
 for dest, title in (("s3", "S3 (SeaweedFS, loopback)"), ("rsync", "rsync over ssh (loopback sshd)")):
     print(f"### {title}\n")
     print("| Tool | Median wall s | MB/s | CPU s (user+sys) | Peak RSS MiB | Server CPU s | Out MB | Ratio out/in |")
     print("|---|---|---|---|---|---|---|---|")
-    for tool in ("scripted", "logdump"):
+    for tool in ("scripted", "logdump", "baseline"):
         v = data.get((dest, tool), {})
         if not v:
             continue
@@ -460,34 +479,52 @@ for dest, title in (("s3", "S3 (SeaweedFS, loopback)"), ("rsync", "rsync over ss
         inb = next(iter(v.values()))["inb"]; outb = med(x["outb"] for x in v.values())
         print(f"| {names[tool][dest]} | {w:.2f} | {inb / w / 1e6:.1f} | {c:.2f} | {r:.1f} | {s:.2f} | {outb / 1e6:.1f} | {outb / inb:.4f} |")
     print()
-    sv, lv = data.get((dest, "scripted"), {}), data.get((dest, "logdump"), {})
-    print("| Round | First | scripted wall s | logdump wall s | Wall ratio logdump/scripted | CPU ratio | load1 |")
-    print("|---|---|---|---|---|---|---|")
-    ratios, cratios = [], []
+    sv, lv, bv = data.get((dest, "scripted"), {}), data.get((dest, "logdump"), {}), data.get((dest, "baseline"), {})
+    if not (sv and lv):
+        continue
+    if bv:
+        print("| Round | Order | scripted wall s | logdump wall s | baseline wall s | logdump/scripted | baseline/scripted | CPU logdump/scripted | CPU baseline/scripted | load1 |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+    else:
+        print("| Round | First | scripted wall s | logdump wall s | Wall ratio logdump/scripted | CPU ratio | load1 |")
+        print("|---|---|---|---|---|---|---|")
+    ratios, cratios, bratios, bcratios = [], [], [], []
     for k in sorted(set(sv) & set(lv)):
         q, l = sv[k], lv[k]
         rw, rc = l["wall"] / q["wall"], l["cpu"] / q["cpu"]
         ratios.append(rw); cratios.append(rc)
-        first = "scripted" if q["pos"] == 1 else "logdump"
-        print(f"| {k} | {first} | {q['wall']:.2f} | {l['wall']:.2f} | {rw:.2f}x | {rc:.2f}x | {q['load']}/{l['load']} |")
-    if ratios:
+        if bv and k in bv:
+            b = bv[k]
+            bw, bc = b["wall"] / q["wall"], b["cpu"] / q["cpu"]
+            bratios.append(bw); bcratios.append(bc)
+            order = ", ".join(t for _, t in sorted((x[k]["pos"], t) for t, x in (("scripted", sv), ("logdump", lv), ("baseline", bv))))
+            print(f"| {k} | {order} | {q['wall']:.2f} | {l['wall']:.2f} | {b['wall']:.2f} | {rw:.2f}x | {bw:.2f}x | {rc:.2f}x | {bc:.2f}x | {q['load']}/{l['load']}/{b['load']} |")
+        else:
+            first = "scripted" if q["pos"] == 1 else "logdump"
+            print(f"| {k} | {first} | {q['wall']:.2f} | {l['wall']:.2f} | {rw:.2f}x | {rc:.2f}x | {q['load']}/{l['load']} |")
+    if ratios and bratios:
+        print(f"| median | | | | | **{med(ratios):.2f}x** | {med(bratios):.2f}x | {med(cratios):.2f}x | {med(bcratios):.2f}x | |")
+        verdicts.append((dest, med(ratios)))
+    elif ratios:
         print(f"| median | | | | **{med(ratios):.2f}x** | {med(cratios):.2f}x | |")
         verdicts.append((dest, med(ratios)))
     print()
-print(f"### Many hosts, one bucket ({hosts} concurrent `logdump run`s)\n")
-walls = [m[1] for m in many]
-print("| Hosts | Keys (expected) | Duplicated / missing / unexpected keys | Objects not matching their source | Lines | Source MB | Stored MB | Wall s (all) | MB/s (source) | Run wall s median / max | Peak RSS MiB (max) | CPU s (sum) | Server CPU s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-print(f"| {hosts} | {many_keys} ({hosts * 24}) | {dups} / {missing} / {extra} | {bad} | {lines_total} of {lines_want} | {host_in / 1e6:.1f} | {many_out / 1e6:.1f} | "
-      f"{many_wall:.2f} | {host_in / many_wall / 1e6:.1f} | {med(walls):.2f} / {max(walls):.2f} | {max(m[3] for m in many) / 1024:.1f} | "
-      f"{sum(m[2] for m in many):.2f} | {many_server:.2f} |")
-print()
-print("Exit status of every run: " + " ".join(statuses))
-print()
+if hosts > 0:
+    print(f"### Many hosts, one bucket ({hosts} concurrent `logdump run`s)\n")
+    walls = [m[1] for m in many]
+    print("| Hosts | Keys (expected) | Duplicated / missing / unexpected keys | Objects not matching their source | Lines | Source MB | Stored MB | Wall s (all) | MB/s (source) | Run wall s median / max | Peak RSS MiB (max) | CPU s (sum) | Server CPU s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"| {hosts} | {many_keys} ({hosts * 24}) | {dups} / {missing} / {extra} | {bad} | {lines_total} of {lines_want} | {host_in / 1e6:.1f} | {many_out / 1e6:.1f} | "
+          f"{many_wall:.2f} | {host_in / many_wall / 1e6:.1f} | {med(walls):.2f} / {max(walls):.2f} | {max(m[3] for m in many) / 1024:.1f} | "
+          f"{sum(m[2] for m in many):.2f} | {many_server:.2f} |")
+    print()
+    print("Exit status of every run: " + " ".join(statuses))
+    print()
 for dest, r in verdicts:
     print(f"{'PASS' if r <= 1.0 else 'FAIL'}: {dest}: logdump <= 1.0x scripted wall (median of per-round ratios {r:.2f}x)")
-many_ok = all(s.endswith("=0") for s in statuses) and dups == 0 and missing == 0 and extra == 0 and bad == 0 and lines_total == lines_want and many_keys == hosts * 24
-print(f"{'PASS' if many_ok else 'FAIL'}: many hosts: {hosts} runs exit 0, {many_keys} keys each once under hNN/, every line once ({lines_total} of {lines_want})")
+if hosts > 0:
+    many_ok = all(s.endswith("=0") for s in statuses) and dups == 0 and missing == 0 and extra == 0 and bad == 0 and lines_total == lines_want and many_keys == hosts * 24
+    print(f"{'PASS' if many_ok else 'FAIL'}: many hosts: {hosts} runs exit 0, {many_keys} keys each once under hNN/, every line once ({lines_total} of {lines_want})")
 print(f"{'PASS' if ok else 'FAIL'}: correctness checks ({failures} failed)")
 PY
 echo
