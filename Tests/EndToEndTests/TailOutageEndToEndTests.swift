@@ -136,9 +136,9 @@ import Glibc
             while !done() && Date() < end { usleep(100_000) }
         }
         waitUntil(10) { messages("unreachable") >= 1 }
-        for _ in 0..<2 {
+        for reload in 1...2 {
             kill(tail.pid, SIGHUP)
-            waitUntil(5) { messages("configuration reloaded") >= 1 }
+            waitUntil(10) { messages("configuration reloaded") >= reload }
             usleep(1_500_000)  // the reload wakes the backoff: tail tries again at once, and fails
         }
         #expect(messages("configuration reloaded") == 2, "\(tail.log)")
