@@ -37,12 +37,13 @@ public enum Metrics {
 
     /// Replaces the file at `path` (absolute) with `text`: temporary file, fsync, rename. node_exporter never
     /// reads half a file, and never the temporary one (it reads `*.prom`; the temporary name ends in `.tmp`).
+    /// Mode 0644: node_exporter runs as its own user and must read it; it holds counts and names, no secrets.
     public static func replace(path: String, text: String) throws(SystemError) {
         let slash = path.lastIndex(of: "/")!
         let directory = String(path[..<slash]).isEmpty ? "/" : String(path[..<slash])
         let name = String(path[path.index(after: slash)...])
         let fd = try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY)
-        try AtomicFile.write(Array(text.utf8), to: name, in: fd, directoryPath: directory)
+        try AtomicFile.write(Array(text.utf8), to: name, in: fd, directoryPath: directory, mode: 0o644)
     }
 
     /// Where `logdump tail` writes its metrics, beside `run`'s `textfile`: `logdump.prom` gives

@@ -222,6 +222,9 @@ final class DumpSandbox: @unchecked Sendable {
         #expect(metrics.contains("logdump_files_shipped{container=\"c1\",site=\"shop\"} 1"))
         #expect(metrics.contains("logdump_bytes_in{container=\"c1\",site=\"shop\"} \(text.utf8.count)"))
         #expect(metrics.contains("logdump_last_run_exit_code 0"))
+        // node_exporter runs as its own user: the textfile is world-readable (0644 under the usual umask 022).
+        let mode = try FileManager.default.attributesOfItem(atPath: box.config.metricsTextfile)[.posixPermissions] as? Int
+        #expect(mode.map { $0 & 0o004 != 0 } == true, "the metrics textfile is not readable by node_exporter: mode \(String(mode ?? 0, radix: 8))")
     }
 
     @Test func aMissingDestinationShipsAndRemovesNothing() throws {
