@@ -13,6 +13,9 @@
 #               the line count is checked afterwards. Reported per contestant: wall, lines/s, sender CPU
 #               (user+sys from /proc at that moment) per line, sender peak RSS (VmHWM), receiver CPU; and the
 #               ratios of lines/s to rsyslog's forwarder (> 1.0x: faster). --rounds N repeats, order rotated.
+#               --receiver-queue main (default: rsyslog's in-memory main queue, as in bench-tail-wire.sh; imrelp
+#               answers once a message is queued) or direct (as Config/rsyslog/logsplit-receiver.conf: the input
+#               thread writes the message before imrelp answers, no hand-off between threads).
 #   lag         Live lag: scripts/pacedfeed.c writes --lag-rate lines/s (default 20000) for --lag-seconds (40),
 #               one write(2) per line, each stamped with its write time (" wt=<unix us>" appended), into logsplit
 #               (release) writing <root>/c1/weblogs/www/access_log.%Y%m%d%H. Following those files at the same
@@ -34,7 +37,8 @@
 #   scripts/bench-tail.sh [--phases throughput,lag,backlog] [--bytes 250M] [--files 24] [--rounds 1]
 #                         [--lag-rate 20000] [--lag-seconds 40] [--lag-forwarder omrelp|omfwd|none]
 #                         [--lag-forwarder-params 'windowSize="1024"']
-#                         [--backlog 10G] [--logdump PATH --logsplit PATH] [--tree DIR] [--keep]
+#                         [--backlog 10G] [--receiver-queue main|direct] [--logdump PATH --logsplit PATH]
+#                         [--tree DIR] [--keep]
 #
 # Build: unless --logdump and --logsplit are given, both are built in release from a snapshot of HEAD (a git
 # worktree, --tree, default /tmp/bench-tail-tree, moved to HEAD when it is elsewhere) into .build-bench-tail, so
@@ -45,7 +49,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 phases=throughput,lag,backlog bytes=250M files=24 rounds=1
-lag_rate=20000 lag_seconds=40 lag_forwarder=omrelp lag_params='windowSize="1024"' lag_fault=restart backlog=10G
+lag_rate=20000 lag_seconds=40 lag_forwarder=omrelp lag_params='windowSize="1024"' lag_fault=restart backlog=10G receiver_queue=main
 logdump="" logsplit="" tree=/tmp/bench-tail-tree keep=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
     --lag-forwarder) lag_forwarder=$2; shift 2;;
     --lag-forwarder-params) lag_params=$2; shift 2;;
     --lag-fault) lag_fault=$2; shift 2;;
+    --receiver-queue) receiver_queue=$2; shift 2;;
     --backlog) backlog=$2; shift 2;;
     --logdump) logdump=$2; shift 2;;
     --logsplit) logsplit=$2; shift 2;;
@@ -117,10 +122,11 @@ p_lag_tcp=$((base + 5)) p_discard=$((base + 6)) p_omrelp=$((base + 7))
 rdir="$work/receiver"; rm -rf "$rdir"; mkdir -p "$rdir/work"
 {
   bench_receiver_header "$rdir"
-  bench_receiver_contestant relp imrelp $p_relp "$rdir/relp.log"
-  bench_receiver_contestant tcp imptcp $p_tcp "$rdir/tcp.log"
-  bench_receiver_contestant imfile imptcp $p_imfile "$rdir/imfile.log"
-  bench_receiver_contestant omrelp imrelp $p_omrelp "$rdir/omrelp.log"
+  queue=""; [ "$receiver_queue" = direct ] && queue='queue.type="direct"'
+  bench_receiver_contestant relp imrelp $p_relp "$rdir/relp.log" bench_msg "$queue"
+  bench_receiver_contestant tcp imptcp $p_tcp "$rdir/tcp.log" bench_msg "$queue"
+  bench_receiver_contestant imfile imptcp $p_imfile "$rdir/imfile.log" bench_msg "$queue"
+  bench_receiver_contestant omrelp imrelp $p_omrelp "$rdir/omrelp.log" bench_msg "$queue"
   direct='queue.type="direct"'   # lag: a RELP answer means written, so a receiver killed mid-run loses nothing answered
   bench_receiver_contestant lag_tail imrelp $p_lag_tail "$rdir/lag-tail.log" bench_lag "$direct"
   bench_receiver_contestant lag_rsyslog_relp imrelp $p_lag_relp "$rdir/lag-rsyslog.log" bench_lag "$direct"
@@ -182,7 +188,7 @@ row() { results+=("$*"); echo "$*"; }
 
 # --- 1. throughput ----------------------------------------------------------------------------------------------
 if has_phase throughput; then
-  note "throughput: $day_lines lines, $day_bytes bytes in $files closed hour files"
+  note "throughput: $day_lines lines, $day_bytes bytes in $files closed hour files; receiver queue: $receiver_queue"
   order=(relp tcp imfile omrelp)
   declare -A lps
   for round in $(seq 1 "$rounds"); do
