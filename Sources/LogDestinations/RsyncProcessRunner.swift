@@ -27,6 +27,10 @@ struct RsyncCommandResult: Sendable {
 ///   the run and must not hold logdump's lock file or a pipe open.
 /// - Reading stops when the child has exited (what is buffered is kept): a descendant that keeps the pipes
 ///   open (a daemonised ssh master, on an ssh that forgets to close them) cannot stall the caller.
+/// - The child dies with this process, even after `kill -9` (its own process group would keep it running): it is
+///   started through util-linux's `setpriv --pdeathsig KILL` when that is there (posix_spawn cannot set
+///   PR_SET_PDEATHSIG itself). The signal follows the thread that started the child, and every caller waits
+///   for its child on that thread; ssh's background master is a fork, which does not inherit it.
 enum RsyncRunner {
     /// At most this much of each stream is kept (the rest is read and dropped).
     static let outputLimit = 4 << 20
@@ -34,7 +38,24 @@ enum RsyncRunner {
     /// Held from creating a runner's pipes until its child has started.
     private static let spawning = SpawnLock()
 
-    static func run(_ executable: String, _ arguments: [String], timeoutSeconds: Int) throws(SystemError) -> RsyncCommandResult {
+    /// `setpriv --pdeathsig KILL --`, when this system's setpriv has the option (util-linux 2.33 and later).
+    static let dieWithParent: [String]? = {
+        guard let setpriv = find("setpriv"),
+              let help = try? run(setpriv, ["--help"], timeoutSeconds: 10, diesWithParent: false),
+              help.status == 0, help.stdoutText.contains("--pdeathsig") else { return nil }
+        return [setpriv, "--pdeathsig", "KILL", "--"]
+    }()
+
+    /// Runs `executable` with `arguments`; `diesWithParent`: through `dieWithParent` when there is one.
+    static func run(_ executable: String, _ arguments: [String], timeoutSeconds: Int,
+                    diesWithParent: Bool = true) throws(SystemError) -> RsyncCommandResult {
+        if diesWithParent, let wrapper = dieWithParent {
+            return try start(wrapper[0], Array(wrapper.dropFirst()) + [executable] + arguments, timeoutSeconds: timeoutSeconds)
+        }
+        return try start(executable, arguments, timeoutSeconds: timeoutSeconds)
+    }
+
+    private static func start(_ executable: String, _ arguments: [String], timeoutSeconds: Int) throws(SystemError) -> RsyncCommandResult {
         // pipe2(O_CLOEXEC) is not imported: pipe, then FD_CLOEXEC, with spawning held off meanwhile so that no
         // other runner's child inherits these ends.
         spawning.lock()

@@ -166,6 +166,60 @@ import Glibc
         #expect(try world.leftoverTemporaries().isEmpty)
     }
 
+    /// `logdump run` killed with SIGKILL while its rsync runs takes the rsync with it (the child has a process group
+    /// of its own, so nothing else would end it): started through `setpriv --pdeathsig KILL`. Here the rsync on the
+    /// PATH is a stand-in that writes its pid and sleeps.
+    @Test(.timeLimit(.minutes(10)))
+    func aRunKilledWithSigkillTakesItsRsyncWithIt() throws {
+        let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first { (path: String) in access(path, X_OK) == 0 }
+        guard let setpriv, (try? runProcess(setpriv, ["--help"]))?.stdoutText.contains("--pdeathsig") == true else {
+            Issue.record("setpriv with --pdeathsig is needed (util-linux 2.33 or later)")
+            return
+        }
+        let server = try DumpRsyncServer()
+        let world = try DumpWorld()
+        try server.configure(world)
+        _ = try world.writeLog("c1", "www", "access_log.2026112910", lines: 0..<500)
+        let bin = world.root + "/bin", pidFile = world.root + "/rsync.pid"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let realRsync = ["/usr/bin/rsync", "/bin/rsync"].first { (path: String) in access(path, X_OK) == 0 } ?? "rsync"
+        try """
+            #!/bin/sh
+            case "$1" in --version) exec \(realRsync) --version ;; esac
+            echo $$ > \(pidFile)
+            exec sleep 300
+            """.write(toFile: bin + "/rsync", atomically: true, encoding: .utf8)
+        chmod(bin + "/rsync", 0o755)
+        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let process = try startProcess(Executables.logdump, ["run", "--config", world.configPath], environment: ["PATH": path])
+        var waited = 0
+        while access(pidFile, R_OK) != 0 && process.isRunning && waited < 600 {
+            usleep(50_000)
+            waited += 1
+        }
+        let pidText = (try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let pidText, let rsyncPid = pid_t(pidText) else {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("the run never started its rsync")
+            return
+        }
+        defer { kill(rsyncPid, SIGKILL) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // Gone, or a zombie waiting for whoever adopted it.
+        func alive() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(rsyncPid)/stat", encoding: .utf8) else { return false }
+            return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? false)
+        }
+        waited = 0
+        while alive() && waited < 100 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(!alive(), "the rsync of a run killed with SIGKILL is still running (pid \(rsyncPid))")
+        #expect(try world.allFiles(world.sources).count == 1, "the original must stay")
+    }
+
     /// kill -9 at random moments (at least 50 landing mid-run), then a clean run: every line exactly once at the
     /// far side, no temporaries, nothing removed unverified, every file under exactly one key.
     @Test(.timeLimit(.minutes(10)))
