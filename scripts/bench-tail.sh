@@ -18,38 +18,51 @@
 #               thread writes the message before imrelp answers, no hand-off between threads).
 #   lag         Live lag: scripts/pacedfeed.c writes --lag-rate lines/s (default 20000) for --lag-seconds (40),
 #               one write(2) per line, each stamped with its write time (" wt=<unix us>" appended), into logsplit
-#               (release) writing <root>/c1/weblogs/www/access_log.%Y%m%d%H. Following those files at the same
-#               time: logdump tail over RELP, and rsyslog imfile + --lag-forwarder (omrelp, or omfwd, or none)
-#               with --lag-forwarder-params (default 'windowSize="1024"': with its defaults (window 128) omrelp
-#               forwarded about 2,000 lines/s here, its sessions breaking again and again, and its lag grew without
-#               bound; pass '' for the defaults). The receiver records its receipt time (%timegenerated%,
-#               microseconds) for each line; lag = receipt - wt. Reported: p50/p95/p99/p99.9/max per forwarder, lines received, the worst
-#               seconds of the run, and the CPU of each process.
+#               (release) writing <root>/c1/weblogs/www/access_log.%Y%m%d%H. Following that file at the same time:
+#               logdump tail over RELP, and rsyslog imfile + --lag-forwarder (omrelp, omfwd or none) with
+#               --lag-forwarder-params (default 'windowSize="1024"'; with its defaults, window 128, omrelp forwarded
+#               about 2,000 lines/s here, its sessions breaking again and again, and its lag grew without bound;
+#               pass '' for the defaults). The receiver's lag rulesets run with a direct queue (answered = written)
+#               and record the receipt time (%timegenerated%, microseconds) and the message's TIMESTAMP (both
+#               forwarders stamp their read time there): lag = receipt - wt, split into write -> read and
+#               read -> receipt. Reported: lines received (a line sent twice counts once, at its first receipt),
+#               p50/p95/p99/p99.9/max over every line written (a line that never arrived is "missing"), the worst
+#               seconds of the run, the CPU of each process. With --lag-fault restart (default; none to skip) a
+#               second run kills the receiver (SIGKILL) halfway and starts it again 2 s later; the bench waits up
+#               to 30 s (tail) and 75 s (rsyslog) without a new line before it reports what arrived.
+#               logsplit writes under bench-data/ (the disk, as in production) unless --lag-dir DIR: on this VM's
+#               ext4 (commit=5), logsplit's write(2) to the hour file stalled for 200-230 ms about every 5 s while
+#               other builds wrote to the same disk, and both forwarders saw those lines that late; --lag-dir
+#               /dev/shm takes the file system out (tail's checkpoints stay on the disk).
 #   backlog     Peak RSS with a backlog: --backlog (default 10G) of closed hour files (copies of the generated
 #               file, made once, each last modified at its hour's end), tail over TCP to a receiver that discards
 #               (`stop`). Timed until tail's checkpoint file (saved at most once a second) says every byte of every
 #               file was acknowledged; the time until every file is also marked finished is printed too.
 #               Reported: wall, MB/s, lines/s, CPU per line, VmHWM. The files are deleted at the end unless --keep.
 #               They are fresh, so mostly in the page cache (23 GiB RAM here): this measures tail, not the disk.
-#   profile     Where imrelp's time goes: one more RELP run of the throughput files while `perf record -g`
-#               (or, without perf, `strace -c -f`) watches the receiver; prints the top of the report.
+#   profile     Where imrelp's time goes: one more RELP run of the throughput files; the receiver's CPU per
+#               thread, then 5 s of `perf record -g` and 3 s of `strace -c -f` on the receiver (system calls per
+#               message written meanwhile). Not in the default --phases.
 #
-#   scripts/bench-tail.sh [--phases throughput,lag,backlog] [--bytes 250M] [--files 24] [--rounds 1]
+#   scripts/bench-tail.sh [--phases throughput,lag,backlog,profile] [--bytes 250M] [--files 24] [--rounds 1]
 #                         [--lag-rate 20000] [--lag-seconds 40] [--lag-forwarder omrelp|omfwd|none]
-#                         [--lag-forwarder-params 'windowSize="1024"']
-#                         [--backlog 10G] [--receiver-queue main|direct] [--logdump PATH --logsplit PATH]
+#                         [--lag-forwarder-params 'windowSize="1024"'] [--lag-fault restart|none]
+#                         [--lag-dir DIR] [--backlog 10G] [--receiver-queue main|direct]
+#                         [--logdump PATH --logsplit PATH]
 #                         [--tree DIR] [--keep]
 #
 # Build: unless --logdump and --logsplit are given, both are built in release from a snapshot of HEAD (a git
 # worktree, --tree, default /tmp/bench-tail-tree, moved to HEAD when it is elsewhere) into .build-bench-tail, so
 # that uncommitted edits in the working tree are neither measured nor compiled. Data and outputs go to
-# bench-data/tail/ (never committed). The machine may be shared: the one-minute load average is printed with
+# bench-data/tail/ (never committed). A full default run takes about 10 minutes on 2 cores (the 10 GB are copied
+# once per run, in about 30 s, and removed at the end). The machine may be shared: the one-minute load average is printed with
 # every figure; compare ratios from the same run. Needs: rsyslog rsyslog-relp, python3, gcc, bc, jq, swift;
 # perf or strace for --phases profile.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 phases=throughput,lag,backlog bytes=250M files=24 rounds=1
-lag_rate=20000 lag_seconds=40 lag_forwarder=omrelp lag_params='windowSize="1024"' lag_fault=restart backlog=10G receiver_queue=main
+lag_rate=20000 lag_seconds=40 lag_forwarder=omrelp lag_params='windowSize="1024"' lag_fault=restart
+backlog=10G receiver_queue=main lag_dir="" lag_dir_made=""
 logdump="" logsplit="" tree=/tmp/bench-tail-tree keep=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -64,6 +77,7 @@ while [ $# -gt 0 ]; do
     --lag-forwarder-params) lag_params=$2; shift 2;;
     --lag-fault) lag_fault=$2; shift 2;;
     --receiver-queue) receiver_queue=$2; shift 2;;
+    --lag-dir) lag_dir=$2; shift 2;;
     --backlog) backlog=$2; shift 2;;
     --logdump) logdump=$2; shift 2;;
     --logsplit) logsplit=$2; shift 2;;
@@ -152,7 +166,10 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -n "$receiver" ] && kill "$receiver" 2>/dev/null || true
   wait 2>/dev/null || true
-  if [ $keep = 0 ]; then rm -rf "$rdir" "$work/run" "$work/backlog-root"; fi
+  if [ $keep = 0 ]; then
+    rm -rf "$rdir" "$work/run" "$work/backlog-root" ${lag_dir:+"$lag_dir/lag-root"}
+    [ -n "$lag_dir_made" ] && rmdir "$lag_dir" 2>/dev/null || true
+  fi
 }
 trap cleanup EXIT
 start_receiver() {
@@ -230,7 +247,8 @@ fi
 # One lag run; FAULT "restart": the receiver is killed (SIGKILL) halfway through and started again 2 s later.
 lag_run() {
   local fault=$1 tail_pid rs_pid load0 load1 tcpu0 tcpu fcpu0 fcpu trss frss rcpu0 rcpu expected start fault_pid=""
-  lag_root="$work/run/lag-root"; rm -rf "$lag_root"; mkdir -p "$lag_root/c1/weblogs/www"
+  [ -n "$lag_dir" ] && [ ! -d "$lag_dir" ] && lag_dir_made=1
+  lag_root="${lag_dir:-$work/run}/lag-root"; rm -rf "$lag_root"; mkdir -p "$lag_root/c1/weblogs/www"
   reset_outputs "$rdir/lag-tail.log" "$rdir/lag-rsyslog.log"
   cfg=$(tail_config lag "$lag_root" "relp://127.0.0.1:$p_lag_tail")
   "$logdump" tail -c "$cfg" 2>"$work/run/lag/tail.log" </dev/null &
