@@ -27,9 +27,11 @@
 #               forwarders stamp their read time there): lag = receipt - wt, split into write -> read and
 #               read -> receipt. Reported: lines received (a line sent twice counts once, at its first receipt),
 #               p50/p95/p99/p99.9/max over every line written (a line that never arrived is "missing"), the worst
-#               seconds of the run, the CPU of each process. With --lag-fault restart (default; none to skip) a
-#               second run kills the receiver (SIGKILL) halfway and starts it again 2 s later; the bench waits up
-#               to 30 s (tail) and 75 s (rsyslog) without a new line before it reports what arrived.
+#               seconds of the run, the CPU of each process. --lag-fault (comma-separated; default restart,disk;
+#               none for the clean run only) adds runs with a fault: restart kills the receiver (SIGKILL) halfway
+#               and starts it again 2 s later (the bench then waits up to 30 s for tail and 75 s for rsyslog
+#               without a new line before it reports what arrived); disk writes 3 x 1.5 GB with fsync to the disk
+#               of bench-data/ from a quarter of the run on (another busy writer on the machine).
 #               logsplit writes under bench-data/ (the disk, as in production) unless --lag-dir DIR: on this VM's
 #               ext4 (commit=5), logsplit's write(2) to the hour file stalled for 200-230 ms about every 5 s while
 #               other builds wrote to the same disk, and both forwarders saw those lines that late; --lag-dir
@@ -46,7 +48,7 @@
 #
 #   scripts/bench-tail.sh [--phases throughput,lag,backlog,profile] [--bytes 250M] [--files 24] [--rounds 1]
 #                         [--lag-rate 20000] [--lag-seconds 40] [--lag-forwarder omrelp|omfwd|none]
-#                         [--lag-forwarder-params 'windowSize="1024"'] [--lag-fault restart|none]
+#                         [--lag-forwarder-params 'windowSize="1024"'] [--lag-fault restart,disk|none]
 #                         [--lag-dir DIR] [--backlog 10G] [--receiver-queue main|direct]
 #                         [--logdump PATH --logsplit PATH]
 #                         [--tree DIR] [--keep]
@@ -54,14 +56,14 @@
 # Build: unless --logdump and --logsplit are given, both are built in release from a snapshot of HEAD (a git
 # worktree, --tree, default /tmp/bench-tail-tree, moved to HEAD when it is elsewhere) into .build-bench-tail, so
 # that uncommitted edits in the working tree are neither measured nor compiled. Data and outputs go to
-# bench-data/tail/ (never committed). A full default run takes about 10 minutes on 2 cores (the 10 GB are copied
+# bench-data/tail/ (never committed). A full default run takes about 12 minutes on 2 cores (the 10 GB are copied
 # once per run, in about 30 s, and removed at the end). The machine may be shared: the one-minute load average is printed with
 # every figure; compare ratios from the same run. Needs: rsyslog rsyslog-relp, python3, gcc, bc, jq, swift;
 # perf or strace for --phases profile.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 phases=throughput,lag,backlog bytes=250M files=24 rounds=1
-lag_rate=20000 lag_seconds=40 lag_forwarder=omrelp lag_params='windowSize="1024"' lag_fault=restart
+lag_rate=20000 lag_seconds=40 lag_forwarder=omrelp lag_params='windowSize="1024"' lag_fault=restart,disk
 backlog=10G receiver_queue=main lag_dir="" lag_dir_made=""
 logdump="" logsplit="" tree=/tmp/bench-tail-tree keep=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -246,7 +248,7 @@ fi
 # --- 2. live lag ------------------------------------------------------------------------------------------------
 # One lag run; FAULT "restart": the receiver is killed (SIGKILL) halfway through and started again 2 s later.
 lag_run() {
-  local fault=$1 tail_pid rs_pid load0 load1 tcpu0 tcpu fcpu0 fcpu trss frss rcpu0 rcpu expected start fault_pid=""
+  local fault=$1 tail_pid rs_pid load0 load1 tcpu0 tcpu fcpu0 fcpu trss frss rcpu0 rcpu expected start fault_pid="" disk_pid=""
   [ -n "$lag_dir" ] && [ ! -d "$lag_dir" ] && lag_dir_made=1
   lag_root="${lag_dir:-$work/run}/lag-root"; rm -rf "$lag_root"; mkdir -p "$lag_root/c1/weblogs/www"
   reset_outputs "$rdir/lag-tail.log" "$rdir/lag-rsyslog.log"
@@ -263,6 +265,16 @@ lag_run() {
   note "lag ($fault): $lag_rate lines/s for $lag_seconds s through logsplit; tail over RELP, rsyslog imfile+$lag_forwarder ($lag_params) beside it"
   load0=$(bench_load); tcpu0=$(bench_cpu_of "$tail_pid"); rcpu0=$(bench_cpu_of "$receiver")
   fcpu0=0; [ -n "$rs_pid" ] && fcpu0=$(bench_cpu_of "$rs_pid")
+  if [ "$fault" = disk ]; then
+    # Another writer on the disk (think: a build, a backup): 3 x 1.5 GB with fsync into bench-data/, from a quarter
+    # of the run on. The followed file can be elsewhere (--lag-dir); tail's checkpoints stay on this disk.
+    ( sleep "$(echo "$lag_seconds / 4" | bc -l)"
+      for i in 1 2 3; do
+        dd if=/dev/zero of="$work/run/lag/disk-load" bs=1M count=1500 conv=fsync 2>&1 | tail -1
+      done
+      rm -f "$work/run/lag/disk-load" ) > "$work/run/lag/disk-load.out" 2>&1 &
+    disk_pid=$!
+  fi
   if [ "$fault" = restart ]; then
     ( sleep "$(echo "$lag_seconds / 2" | bc -l)"; kill -KILL "$receiver"; echo "receiver killed at $(date -u +%T.%N)"
       sleep 2; start_receiver; echo "receiver started again at $(date -u +%T.%N), pid $receiver" ) \
@@ -272,6 +284,7 @@ lag_run() {
   "$feeder" "$source_log" "$lag_rate" "$lag_seconds" 2>"$work/run/lag/feeder.out" \
     | /usr/bin/time -f '%U %S %M' -o "$work/run/lag/logsplit.time" "$logsplit" -z UTC "$lag_root/c1/weblogs/www/access_log.%Y%m%d%H"
   load1=$(bench_load)
+  if [ -n "$disk_pid" ]; then wait "$disk_pid" || true; note "disk load: $(tr '\n' ';' < "$work/run/lag/disk-load.out")"; fi
   if [ -n "$fault_pid" ]; then
     wait "$fault_pid" || true; wait "$receiver" 2>/dev/null || true
     receiver=$(sed -n 's/.*, pid \([0-9]*\)$/\1/p' "$work/run/lag/fault.out")
@@ -356,7 +369,13 @@ EOF
 }
 if has_phase lag; then
   lag_run "no fault"
-  [ "$lag_fault" = restart ] && lag_run restart
+  for fault in ${lag_fault//,/ }; do
+    case "$fault" in
+      restart|disk) lag_run "$fault";;
+      none) ;;
+      *) echo "unknown --lag-fault $fault (restart, disk, none)" >&2; exit 2;;
+    esac
+  done
 fi
 
 # --- 3. backlog -------------------------------------------------------------------------------------------------
