@@ -73,6 +73,10 @@ public protocol Destination: Sendable, CustomStringConvertible {
     /// `verify` would give (read back from its key after it was stored and made durable, the backend's own way);
     /// nil where the caller must still ask `verifyMany`.
     func putManyProving(_ requests: [PutRequest]) -> [Result<RemoteCopy?, DestinationError>]
+    /// `verifyMany` for candidate keys (is each free, or holding this very copy?). A backend may send each object
+    /// ahead, in the same round trip, to where a put of that key stages it (never under the key itself): a
+    /// later put of the same object to the same key then only moves it into place.
+    func chooseMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>]
 }
 
 /// One object of a batch put: what `put` takes, as a value.
@@ -111,6 +115,11 @@ extension Destination {
     /// `putMany`, proving nothing: the caller asks `verifyMany`.
     public func putManyProving(_ requests: [PutRequest]) -> [Result<RemoteCopy?, DestinationError>] {
         putMany(requests).map { $0.map { nil } }
+    }
+
+    /// `verifyMany`: nothing is sent ahead.
+    public func chooseMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
+        verifyMany(requests)
     }
 
     /// One `verify` after the other.

@@ -59,6 +59,30 @@ extension RsyncDestination {
         return results
     }
 
+    /// The key check and the transfer in one rsync: the far side answers for each candidate key (from the rsync's
+    /// own remote start, before any data moves) while each object goes to its key's temporary. A put of the same
+    /// object to the same key then only links it. A temporary sent for a key found taken is removed by the put
+    /// that takes another name, or by the next put of this key.
+    public func chooseMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
+        var results = [Result<RemoteCopy, DestinationError>](repeating: .success(.missing), count: requests.count)
+        var valid: [Int] = []
+        for (index, request) in requests.enumerated() {
+            if let problem = invalid(request.key) { results[index] = .failure(problem) } else { valid.append(index) }
+        }
+        // One key asked twice: the plain verify (a temporary holds one object).
+        guard Set(valid.map { requests[$0].key }).count == valid.count else { return verifyMany(requests) }
+        for chunk in Self.chunks(valid, cost: { 6 * relative(requests[$0].key).utf8.count + 120 }) {
+            let answers: [Result<RemoteCopy, DestinationError>]
+            do {
+                answers = try chooseChunk(chunk.map { requests[$0] })
+            } catch {
+                answers = chunk.map { _ in .failure(error) }
+            }
+            for (index, answer) in zip(chunk, answers) { results[index] = answer }
+        }
+        return results
+    }
+
     func invalid(_ key: [String]) -> DestinationError? {
         do { try requireValid(key) } catch { return error }
         return nil
@@ -111,16 +135,22 @@ extension RsyncDestination {
         // where a directory belongs.
         let prepare = "{ mkdir -p -- \(quotedDirectories) && \(clean); } || { echo logdump-prepare-failed >&2; exit 1; }"
 
-        if session.isFirstBatch() { RsyncStaging.removeLeftovers(in: settings.controlDirectory) }
-        let staging = try RsyncStaging.make(in: settings.controlDirectory, entries: requests.map {
-            (path: $0.key.dropLast() + [Self.temporaryName($0.key.last!)], target: $0.object.path)
-        })
-        let sent = session.transfer(staging: staging.path, bytes: requests.reduce(0) { $0 + $1.object.size },
+        // Sent ahead by `chooseMany` (the same objects to the same keys, create-only): only the linking is left.
+        let ahead = session.takeSentAhead(requests.map { (temporaryRelative($0.key), $0.object) })
+        let allAhead = ahead.allSatisfy { $0 } && !requests.contains(where: \.replace)
+        var sent: DestinationError? = nil
+        if !allAhead {
+            if session.isFirstBatch() { RsyncStaging.removeLeftovers(in: settings.controlDirectory) }
+            let staging = try RsyncStaging.make(in: settings.controlDirectory, entries: requests.map {
+                (path: $0.key.dropLast() + [Self.temporaryName($0.key.last!)], target: $0.object.path)
+            })
+            sent = session.transfer(staging: staging.path, bytes: requests.reduce(0) { $0 + $1.object.size },
                                     fsync: facts.fsync, prepare: prepare, what: what)
-        staging.remove()
-        if let sent, !Self.leavesCompleteFiles(sent) {
-            session.removeQuietly(script(clean))
-            throw sent
+            staging.remove()
+            if let sent, !Self.leavesCompleteFiles(sent) {
+                session.removeQuietly(script(clean))
+                throw sent
+            }
         }
 
         // Into place, each on its own: create-only with link(2), or replacing with rename(2). Only a temporary of
@@ -156,9 +186,13 @@ extension RsyncDestination {
         let out = placed.stdoutText
         if out.hasPrefix("logdump-no-root") { throw rootMissing }
         let answers = Self.answers(out, count: requests.count)
+        // A temporary sent ahead that is not there whole any more: sent again, in the usual way.
+        let again = allAhead ? requests.indices.filter { answers[$0] == "logdump-incomplete" } : []
+        let resent = again.isEmpty ? [] : try putChunk(again.map { requests[$0] })
         let proofs = Self.fileAnswers(out, count: requests.count, word: "logdump-proof")
         let synced = out.contains("logdump-synced")
         return requests.indices.map { index in
+            if let position = again.firstIndex(of: index) { return resent[position] }
             let keyText = requests[index].key.joined(separator: "/")
             switch answers[index].map(String.init) ?? "" {
             case "logdump-placed" where synced:
@@ -187,11 +221,11 @@ extension RsyncDestination {
         return false
     }
 
-    /// One remote script: for each key, its size and SHA-256, or what is there instead.
-    private func verifyChunk(_ requests: [VerifyRequest]) throws(DestinationError) -> [Result<RemoteCopy, DestinationError>] {
-        // A put that linked the name and was cut off before removing its temporary leaves the temporary as a
-        // second name of the same file: removed here, where the copy is found complete.
-        var body = try session.facts(refresh: false).hashFunction + """
+    /// Shell code that answers for each key (`v INDEX KEY TEMPORARY`) on standard output: its size and SHA-256, or
+    /// what is there instead. A put that linked the name and was cut off before removing its temporary leaves the
+    /// temporary as a second name of the same file: removed here, where the copy is found complete.
+    private func keyChecks(_ requests: [VerifyRequest], facts: RemoteFacts) -> String {
+        var body = facts.hashFunction + """
             v() { if test -L "$2"; then echo "logdump-not-regular $1"; \
             elif test -f "$2"; then if test "$3" -ef "$2"; then rm -f -- "$3"; fi; \
             if s=$(stat -c %s -- "$2") && h=$(sha < "$2"); then echo "logdump-file $1 $s ${h%% *}"; else echo "logdump-unreadable $1"; fi; \
@@ -201,21 +235,70 @@ extension RsyncDestination {
         for (index, request) in requests.enumerated() {
             body += "v \(index) \(SSHCommand.quote(relative(request.key))) \(SSHCommand.quote(temporaryRelative(request.key))); "
         }
+        return body
+    }
+
+    /// One remote script: for each key, its size and SHA-256, or what is there instead.
+    private func verifyChunk(_ requests: [VerifyRequest]) throws(DestinationError) -> [Result<RemoteCopy, DestinationError>] {
+        let body = keyChecks(requests, facts: try session.facts(refresh: false))
         let what = Self.naming(requests.map(\.key))
         let result = try session.remote(script(body), doing: "verifying \(what)",
                                         timeoutSeconds: session.transferTimeout(bytes: requests.reduce(0) { $0 + $1.expected.size }))
         let out = result.stdoutText
         if out.hasPrefix("logdump-no-root") { throw rootMissing }
+        return keyAnswers(out, requests: requests, otherwise: "(exit \(result.status)): " + SSHCommand.brief(result.stderrText + "\n" + out))
+    }
+
+    /// One rsync: its remote start makes the directories, removes old temporaries and answers for each key (on
+    /// stderr, before the transfer; stdout is rsync's protocol), then each object goes to its key's temporary.
+    private func chooseChunk(_ requests: [VerifyRequest]) throws(DestinationError) -> [Result<RemoteCopy, DestinationError>] {
+        let facts = try session.facts(refresh: false)
+        let what = Self.naming(requests.map(\.key))
+        let temporaries = requests.map { temporaryRelative($0.key) }
+        var directories: [String] = []
+        for request in requests where !directories.contains(relative(request.key.dropLast())) {
+            directories.append(relative(request.key.dropLast()))
+        }
+        let clean = "rm -f -- " + temporaries.map(SSHCommand.quote).joined(separator: " ")
+        let prepare = "{ mkdir -p -- \(directories.map(SSHCommand.quote).joined(separator: " ")) && \(clean); } "
+            + "|| { echo logdump-prepare-failed >&2; exit 1; }; { " + keyChecks(requests, facts: facts) + "echo logdump-checked; } >&2"
+
+        if session.isFirstBatch() { RsyncStaging.removeLeftovers(in: settings.controlDirectory) }
+        let staging = try RsyncStaging.make(in: settings.controlDirectory, entries: requests.map {
+            (path: $0.key.dropLast() + [Self.temporaryName($0.key.last!)], target: $0.expected.path)
+        })
+        let (sent, text) = session.transferReporting(staging: staging.path, bytes: requests.reduce(0) { $0 + $1.expected.size },
+                                                     fsync: facts.fsync, prepare: prepare, what: what)
+        staging.remove()
+        guard text.contains("logdump-checked") else {
+            // The keys were not checked (host gone, destination missing, directories refused): nothing is known.
+            throw sent ?? .failed("no answer about \(what) from \(session.ssh.target): " + SSHCommand.brief(text))
+        }
+        let answers = keyAnswers(text, requests: requests, otherwise: SSHCommand.brief(text))
+        // Free keys keep their copy for the put; a key found taken (or holding this copy already) needs none: its
+        // temporary goes now (rarely: a key taken by other content, or a copy adopted after a crash).
+        let free = requests.indices.filter { (try? answers[$0].get()) == .missing }
+        if sent == nil { session.rememberSentAhead(free.map { (temporaries[$0], requests[$0].expected) }) }
+        let unused = requests.indices.filter { !free.contains($0) }
+        if !unused.isEmpty {
+            session.removeQuietly(script("rm -f -- " + unused.map { SSHCommand.quote(temporaries[$0]) }.joined(separator: " ")))
+        }
+        return answers
+    }
+
+    /// The answer for each request from `v` lines; `otherwise` says why one is missing.
+    private func keyAnswers(_ out: String, requests: [VerifyRequest], otherwise: String) -> [Result<RemoteCopy, DestinationError>] {
         var found: [Int: [Substring]] = [:]
         for line in out.split(separator: "\n") {
             let words = line.split(separator: " ")
-            if words.count >= 2, let index = Int(words[1]), index >= 0, index < requests.count { found[index] = words }
+            if words.count >= 2, words[0].hasPrefix("logdump-"), let index = Int(words[1]), index >= 0, index < requests.count {
+                found[index] = words
+            }
         }
         return requests.enumerated().map { index, request in
             let keyText = request.key.joined(separator: "/")
             guard let words = found[index] else {
-                return .failure(.failed("cannot verify \(keyText) on \(session.ssh.target) (exit \(result.status)): "
-                    + SSHCommand.brief(result.stderrText + "\n" + out)))
+                return .failure(.failed("cannot verify \(keyText) on \(session.ssh.target) " + otherwise))
             }
             switch words[0] {
             case "logdump-missing":
@@ -226,8 +309,7 @@ extension RsyncDestination {
                 let size = Int(words[2])!, hash = String(words[3])
                 return .success(size == request.expected.size && hash == request.expected.sha256 ? .matches : .differs("size \(size) sha256 \(hash)"))
             default:
-                return .failure(.failed("cannot verify \(keyText) on \(session.ssh.target): it cannot be read there: "
-                    + SSHCommand.brief(result.stderrText)))
+                return .failure(.failed("cannot verify \(keyText) on \(session.ssh.target): it cannot be read there: " + otherwise))
             }
         }
     }

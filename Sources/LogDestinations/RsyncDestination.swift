@@ -18,9 +18,11 @@ import Glibc
 ///    created) and removes the temporaries a killed put may have left (`--inplace`, so the only partial data there
 ///    can ever be is under the deterministic temporary name; `--fsync` when both rsyncs have it, else `sync FILE`
 ///    before linking);
-/// 2. one remote script moves each complete temporary into place, `ln TMP NAME && rm TMP` (link(2) never replaces:
-///    a key taken is `.exists` for that request alone), or `mv -f` when replacing, then syncs the directories.
-/// `verify` runs `stat` and `sha256sum` on the far side, one remote script for a whole batch.
+/// 2. one remote script moves each complete temporary into place, `ln TMP NAME` (link(2) never replaces: a key taken
+///    is `.exists` for that request alone), or `mv -f` when replacing, hashes each copy it placed (read from the
+///    key: the proof `putManyProving` returns), removes the temporaries with one `rm`, then syncs the directories.
+/// `verify` runs `stat` and the hash on the far side, one remote script for a whole batch. The hash is
+/// `openssl dgst -sha256` when the far side has openssl (several times less CPU there), else `sha256sum`.
 public struct RsyncDestination: Destination {
     public let settings: RsyncSettings
     let session: RsyncSession
@@ -99,6 +101,18 @@ final class RsyncSession: Sendable {
     private let used = Atomic<Bool>(false)
     /// Whether a batch was put (the first one removes the staging trees of killed runs).
     private let batched = Atomic<Bool>(false)
+    /// Objects `chooseMany` sent ahead, by the temporary they are in (below `path`): a put of the same object to
+    /// that key only links it. Taken (and forgotten) by the first put that asks.
+    private let sentAhead = Mutex<[String: LocalObject]>([:])
+
+    func rememberSentAhead(_ objects: [(temporary: String, object: LocalObject)]) {
+        sentAhead.withLock { memo in for (temporary, object) in objects { memo[temporary] = object } }
+    }
+
+    /// Whether each temporary holds exactly its object, sent ahead; every entry asked about is forgotten.
+    func takeSentAhead(_ wanted: [(temporary: String, object: LocalObject)]) -> [Bool] {
+        sentAhead.withLock { memo in wanted.map { memo.removeValue(forKey: $0.temporary) == $0.object } }
+    }
 
     /// Short remote commands: the connection, plus generous time for a busy host.
     var commandTimeout: Int { settings.connectTimeoutSeconds + 120 }
@@ -234,6 +248,12 @@ final class RsyncSession: Sendable {
     /// `logdump-prepare-failed` on stderr when it fails.
     /// Returns what went wrong, classified, or nil; `what` names the files for messages.
     func transfer(staging: String, bytes: Int, fsync: Bool, prepare: String, what: String) -> DestinationError? {
+        transferReporting(staging: staging, bytes: bytes, fsync: fsync, prepare: prepare, what: what).error
+    }
+
+    /// `transfer`, with what the far side printed on stderr (`prepare`'s answers come first).
+    func transferReporting(staging: String, bytes: Int, fsync: Bool, prepare: String,
+                           what: String) -> (error: DestinationError?, stderr: String) {
         used.store(true, ordering: .relaxed)
         let inRoot = "cd -- \(SSHCommand.quote(settings.path)) 2>/dev/null || { echo logdump-no-root >&2; exit 1; }; "
         var arguments = [
@@ -249,9 +269,15 @@ final class RsyncSession: Sendable {
         do {
             result = try RsyncRunner.run(rsync, arguments, timeoutSeconds: transferTimeout(bytes: bytes))
         } catch {
-            return .failed("cannot run rsync: \(error)")
+            return (.failed("cannot run rsync: \(error)"), "")
         }
-        guard result.status != 0 || result.timedOut else { return nil }
+        let text = result.stderrText
+        guard result.status != 0 || result.timedOut else { return (nil, text) }
+        return (classify(result, what: what), text)
+    }
+
+    /// What a failed rsync means, from its exit status and what it printed.
+    private func classify(_ result: RsyncCommandResult, what: String) -> DestinationError {
         let text = result.stderrText
         if text.contains("logdump-no-root") { return rootMissing }
         if text.contains("logdump-prepare-failed") {

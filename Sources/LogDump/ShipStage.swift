@@ -2,12 +2,14 @@ import LogDestinations
 import LogShipCore
 
 /// compressed → shipping → (written), for a batch of files at once: picks each key, then puts the copies there,
-/// create-only, in the destination's batch form (one rsync for all of them, or one put after the other).
+/// create-only, in the destination's batch form (one rsync for all of them, or one put after the other). rsync
+/// sends the copies ahead while the keys are checked (beside their keys, under temporary names): the put then
+/// only links them, after each key was written down.
 ///
 /// A key is the first free one of `{name}`, `{name}.1`, ... (or one that already holds exactly this copy: a run
-/// killed between writing and recording), written down before anything is sent. A key taken by other content is
-/// never overwritten. Every record is saved on its own as soon as its step changes, so a run killed anywhere in
-/// a batch resumes each file where it was.
+/// killed between writing and recording), written down before anything is linked there. A key taken by other
+/// content is never overwritten. Every record is saved on its own as soon as its step changes, so a run killed
+/// anywhere in a batch resumes each file where it was.
 struct ShipStage {
     let context: StageContext
 
@@ -70,7 +72,7 @@ struct ShipStage {
         }
     }
 
-    /// compressed → shipping: the first free key of each, written down before anything is sent. Every round asks
+    /// compressed → shipping: the first free key of each, written down before anything is linked. Every round asks
     /// the destination about one candidate per file still looking, in one batch.
     private func chooseKeys(_ slots: inout [Slot]) {
         var attempt = [Int](repeating: 0, count: slots.count)
@@ -94,7 +96,8 @@ struct ShipStage {
                 }
                 asked.append((index, key))
             }
-            let answers = context.destination.verifyMany(asked.map { VerifyRequest(key: $0.key, expected: slots[$0.index].object!) })
+            // rsync sends the copies ahead in the same round trip: the put that follows only links them.
+            let answers = context.destination.chooseMany(asked.map { VerifyRequest(key: $0.key, expected: slots[$0.index].object!) })
             looking = []
             var saving: [Int] = []
             for ((index, key), answer) in zip(asked, answers) {

@@ -95,6 +95,43 @@ import Glibc
         #expect(try backend.leftovers().isEmpty)
     }
 
+    /// Checking the candidate keys sends the copies ahead in the same rsync: the put that follows is one remote
+    /// script (link and hash), two sessions for the whole batch. A key found taken keeps what it holds, and the
+    /// copy sent ahead for it is not left behind; a put of other content to a key sent ahead sends it again.
+    @Test(.timeLimit(.minutes(10)))
+    func keysCheckedWhileSendingLeaveOnlyTheLinkingToThePut() throws {
+        let scratch = try TemporaryDirectory()
+        let backend = try RsyncBackend(scratch: scratch.path)
+        let destination = backend.destination
+        let objects = try (0..<5).map { try Self.lineObject(in: scratch.path, name: "a\($0)", lines: ($0 * 1000)..<($0 * 1000 + 400)) }
+        let other = try Self.lineObject(in: scratch.path, name: "other", lines: 70_000..<70_010)
+        let keys = (0..<5).map { ["web01", "c\($0 % 2)", "www", "access_log.20261130\(10 + $0).zst"] }
+        try destination.put(other.0, key: keys[0], replace: false)
+        let before = try backend.server.sessions()
+
+        let found = destination.chooseMany(keys.indices.map { VerifyRequest(key: keys[$0], expected: objects[$0].0) })
+        guard case .differs = try found[0].get() else { Issue.record("a taken key: \(found[0])"); return }
+        for index in 1..<5 { #expect(try found[index].get() == .missing) }
+        let sentAhead = try backend.leftovers()
+        #expect(sentAhead.count == 4, "the copies sent ahead for the four free keys: \(sentAhead)")
+        // Key 4 gets other content than what was sent ahead for it: sent again, in the usual way.
+        let results = destination.putManyProving([
+            PutRequest(object: objects[1].0, key: keys[1], replace: false),
+            PutRequest(object: objects[2].0, key: keys[2], replace: false),
+            PutRequest(object: objects[3].0, key: keys[3], replace: false),
+        ])
+        let sessions = try backend.server.sessions() - before
+        #expect(sessions == 3, "key check with the transfer, the cleanup for the taken key, one link script: not \(sessions)")
+        for index in 0..<3 { #expect(try results[index].get() == .matches, "request \(index): \(results[index])") }
+        let changed = destination.putManyProving([PutRequest(object: objects[0].0, key: keys[4], replace: false)])
+        #expect(try changed[0].get() == .matches)
+        #expect(try Self.lines(at: backend.path(keys[4])) == objects[0].1)
+        #expect(try Self.lines(at: backend.path(keys[0])) == other.1, "a taken key was overwritten")
+        for index in 1..<4 { #expect(try Self.lines(at: backend.path(keys[index])) == objects[index].1) }
+        let left = try backend.leftovers()
+        #expect(left.isEmpty, "\(left)")
+    }
+
     /// The central host's disk fills part-way through a batch: what fitted is in place and verified, every other
     /// request fails with the reason, no temporary stays, every local file is untouched; with room again the
     /// same batch finishes, each key holding its own lines exactly once.

@@ -54,6 +54,12 @@ public struct FaultInjectingDestination: Destination {
         return putMany(requests).map { $0.map { nil } }
     }
 
+    /// The wrapped destination's own form (rsync sends the copies ahead while it checks the keys); a damaged copy
+    /// is still stored by the put, after it.
+    public func chooseMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
+        inner.chooseMany(requests)
+    }
+
     public func verifyMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
         inner.verifyMany(requests)
     }
