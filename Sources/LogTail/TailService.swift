@@ -39,6 +39,17 @@ public final class TailService {
     private var nextMetricsAt = 0
     private var metricsPathWritten = ""
     private var metricsError: String?
+    /// The checkpoints and the metrics are written on threads of their own: the loop hands them over and goes on.
+    private let checkpointWriter: BackgroundWriter<TailCheckpointDocument>
+    private let metricsWriter = BackgroundWriter<MetricsText>(name: "tail-metrics") { text in
+        try Metrics.replace(path: text.path, text: text.body)
+    }
+
+    /// One Prometheus textfile to write.
+    private struct MetricsText: Sendable {
+        let path: String
+        let body: String
+    }
 
     /// The Prometheus textfile is written this often (seconds), and at shutdown.
     public static let metricsInterval = 5
@@ -62,7 +73,17 @@ public final class TailService {
         self.clock = clock
         self.random = random
         scanner = try SourceScanner(configuration: configuration)
+        let stateDirectory = configuration.stateDirectory  // not reloaded: a change needs a restart
+        checkpointWriter = BackgroundWriter(name: "tail-checkpoints") { document in
+            try TailCheckpointFile.save(document, stateDirectory: stateDirectory)
+        }
         makeConfigWatch()  // now, right after the configuration was read: a change from here on is seen
+    }
+
+    deinit {
+        // A run that returned early (lock held, state directory unusable) leaves the writer threads waiting.
+        _ = checkpointWriter.finish()
+        _ = metricsWriter.finish()
     }
 
     public static func systemMicroseconds() -> Int64 {
@@ -93,7 +114,14 @@ public final class TailService {
             return DumpStatus.locked
         }
         let store: CheckpointStore
-        do { store = try CheckpointStore(stateDirectory: stateDirectory) } catch {
+        // A save hands the document to the writer thread; what it throws is the last write's failure, so the
+        // store tries again a second later, as it would after a failed write of its own.
+        let writer = checkpointWriter
+        do {
+            store = try CheckpointStore(stateDirectory: stateDirectory, save: { document in
+                if let failure = writer.submit(document) { throw failure }
+            })
+        } catch {
             log.error("\(error)")
             return DumpStatus.unusable
         }
@@ -113,8 +141,12 @@ public final class TailService {
         follower.transport.close()
         observeAll(store: store)
         store.counters = follower.counters
-        if let error = store.saveNow(now: nowSeconds) { log.error("cannot save the tail checkpoints: \(error)") }
+        _ = store.saveNow(now: nowSeconds)  // hands the last checkpoints over; finish() says how their write went
+        if let error = checkpointWriter.finish() { log.error("cannot save the tail checkpoints: \(error)") }
         writeMetrics(follower: follower, outage: outage)
+        if let error = metricsWriter.finish() {
+            log.error("cannot write the tail metrics to \(Metrics.tailTextfilePath(configuration.metricsTextfile)): \(error)")
+        }
         return status
     }
 
@@ -279,7 +311,8 @@ public final class TailService {
         let text = TailMetrics.render(host: configuration.host, startedAt: startedAt, receiverUp: !outage.isDown,
                                       counters: follower.counters, filesFollowed: active.count, files: files)
         do {
-            try Metrics.replace(path: path, text: text)
+            // Handed to the writer thread; what it throws is the previous write's failure.
+            if let failure = metricsWriter.submit(MetricsText(path: path, body: text)) { throw failure }
             metricsPathWritten = path
             if metricsError != nil { log.warning("the tail metrics are written to \(path) again") }
             metricsError = nil
