@@ -2,7 +2,8 @@ import LinuxSystem
 
 /// Batches over rsync+ssh: however many files, a put is one rsync and one remote script (which also hashes each
 /// copy placed: the proof comes back with the put), a verify one remote script, all over the run's one ssh
-/// connection. Each request is answered on its own (a key taken, a copy
+/// connection; a key check (`chooseMany`) carries the transfer, so that the put after it is the script alone.
+/// Each request is answered on its own (a key taken, a copy
 /// incomplete because the disk filled, a file that differs), so the caller's per-file rules still apply.
 extension RsyncDestination {
     /// A remote command is one argument of `sh -c` on the far side, and Linux refuses one longer than 128 KiB
@@ -61,8 +62,8 @@ extension RsyncDestination {
 
     /// The key check and the transfer in one rsync: the far side answers for each candidate key (from the rsync's
     /// own remote start, before any data moves) while each object goes to its key's temporary. A put of the same
-    /// object to the same key then only links it. A temporary sent for a key found taken is removed by the put
-    /// that takes another name, or by the next put of this key.
+    /// object to the same key then only links it. The temporary sent for a key found taken (or already holding the
+    /// copy) is removed at once; one a killed run left goes with the next check or put of its key.
     public func chooseMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
         var results = [Result<RemoteCopy, DestinationError>](repeating: .success(.missing), count: requests.count)
         var valid: [Int] = []
