@@ -14,14 +14,7 @@ import Testing
     func bytes(_ lines: [String]) -> Int64 { Int64(TailWorld.text(lines).utf8.count) }
 
     @Test func anInterruptedDeliveryCountsTheLinesSentAgainAsResentAndTheNextSuccessAsAReconnect() throws {
-        let world = try TailWorld()
-        let lines = TailWorld.lines("c1 www", 0..<100)
-        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
-        let transport = RecordingTransport()
-        transport.failAfter(30)
-        let running = try world.start(transport)
-        TailWorld.waitUntil(10) { transport.messages.count >= 100 }
-        #expect(running.stop() == 0)
+        let (world, lines, _) = try TailWorld.interruptedDelivery()
         let counted = try counters(world)
         let resent = Array(lines[30...])
         #expect(counted.linesRead == 100 && counted.bytesRead == bytes(lines), "every line read once: \(counted)")

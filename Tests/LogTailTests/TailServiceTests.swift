@@ -34,14 +34,7 @@ import Testing
     }
 
     @Test func theCheckpointMovesOnlyOverAcknowledgedLinesAndTheRestIsSentAgainWithoutAGap() throws {
-        let world = try TailWorld()
-        let lines = TailWorld.lines("c1 www", 0..<100)
-        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
-        let transport = RecordingTransport()
-        transport.failAfter(30)
-        let running = try world.start(transport)
-        TailWorld.waitUntil(10) { transport.messages.count >= 100 }
-        #expect(running.stop() == 0)
+        let (_, lines, transport) = try TailWorld.interruptedDelivery()
         #expect(transport.texts == lines, "30 acknowledged, then the other 70 from line 30 on: each once, in order")
         #expect(transport.deliveries >= 2)
     }

@@ -4,6 +4,7 @@ import LogShipCore
 import LogTail
 import Logging
 import Synchronization
+import Testing
 
 /// A scratch tree for the followers' tests: `containers/<c>/weblogs/<s>/` sources, a state directory, and a
 /// configuration with a `[tail]` section; runs a `TailService` on a thread with a recording transport.
@@ -131,6 +132,20 @@ final class TailWorld: @unchecked Sendable {
             usleep(20_000)
         }
         return condition()
+    }
+
+    /// The interrupted delivery several suites look at: 100 lines in the current hour of c1/www, a transport that
+    /// breaks after acknowledging 30, a service run until all 100 arrived, then stopped (exit status checked).
+    static func interruptedDelivery() throws -> (world: TailWorld, lines: [String], transport: RecordingTransport) {
+        let world = try TailWorld()
+        let lines = TailWorld.lines("c1 www", 0..<100)
+        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
+        let transport = RecordingTransport()
+        transport.failAfter(30)
+        let running = try world.start(transport)
+        TailWorld.waitUntil(10) { transport.messages.count >= 100 }
+        #expect(running.stop() == 0)
+        return (world, lines, transport)
     }
 }
 
