@@ -9,8 +9,8 @@ import Glibc
 /// The versioned state directory: `<dir>/v1/records/<id>.json` (one per source file), `<dir>/v1/spool/`
 /// (compressed copies), `<dir>/v1/last-run.json`, and `<dir>/lock`.
 ///
-/// Every record is replaced atomically (temporary file, fsync, rename, fsync of the directory): after a crash
-/// a record is either the old one or the new one, never a mix. Temporary files left by a killed run are
+/// Every record is replaced atomically (temporary file, fsync, rename, fsync of the directory; `saveMany`: one
+/// fsync of the directory for a batch): after a crash a record is either the old one or the new one, never a mix. Temporary files left by a killed run are
 /// removed by the next run, which holds the lock.
 public final class StateStore: @unchecked Sendable {
     public let directory: String
@@ -57,6 +57,30 @@ public final class StateStore: @unchecked Sendable {
         copy.updatedAt = Int(time(nil))
         let data = try Self.encoder.encode(copy)
         try AtomicFile.write(Array(data), to: record.id + ".json", in: recordsDirectory, directoryPath: recordsPath)
+    }
+
+    /// Saves several records as `save` does each, with one fsync of the records directory for all of them
+    /// (`AtomicFile.writeMany`): a record counts as saved only once this returns, so nothing that depends on any
+    /// of them may happen before. Returns one error per record, in order (nil: saved and durable).
+    public func saveMany(_ records: [FileRecord]) -> [(any Error)?] {
+        let now = Int(time(nil))
+        var errors = [(any Error)?](repeating: nil, count: records.count)
+        var files: [(name: String, bytes: [UInt8])] = []
+        var positions: [Int] = []
+        for (index, record) in records.enumerated() {
+            var copy = record
+            copy.updatedAt = now
+            do {
+                files.append((record.id + ".json", Array(try Self.encoder.encode(copy))))
+                positions.append(index)
+            } catch {
+                errors[index] = error
+            }
+        }
+        for (index, error) in zip(positions, AtomicFile.writeMany(files, in: recordsDirectory, directoryPath: recordsPath)) {
+            errors[index] = error
+        }
+        return errors
     }
 
     public func allRecords() -> (records: [FileRecord], problems: [String]) {
