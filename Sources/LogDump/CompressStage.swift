@@ -17,7 +17,12 @@ struct CompressStage {
     }
 
     /// Returns false when the file must wait (changed, vanished): not an error.
-    func run(_ record: inout FileRecord, threads: Int, cache: CompressorCache) throws -> Bool {
+    ///
+    /// `recordNow` false: the copy is renamed into the spool and the record set to `compressed` but neither is
+    /// made durable nor saved here; the caller must do both, in that order, before anything depends on the step
+    /// (`recordCompressed`: the shipper, for a batch at once). So a worker does not wait for fsyncs;
+    /// a run killed before leaves the record at `closed` and an unrecorded spool file (removed by a later run).
+    func run(_ record: inout FileRecord, threads: Int, cache: CompressorCache, recordNow: Bool = true) throws -> Bool {
         let format = context.configuration.format
         let file: FileDescriptor
         do { file = try record.source.openFile() } catch {
@@ -54,7 +59,8 @@ struct CompressStage {
         let result: FileCompressor.Checked
         do {
             result = try compressor.compressChecked(sourceFD: file.rawValue, sourcePath: record.source.description, offset: record.offset,
-                                                    length: size - record.offset, outputPath: temporary, using: cache.compressor)
+                                                    length: size - record.offset, outputPath: temporary, using: cache.compressor,
+                                                    durable: recordNow)
         } catch {
             cache.compressor = nil  // its state is unknown after a failure
             unlink(temporary)
@@ -70,7 +76,7 @@ struct CompressStage {
         }
         let stored = result.object
         _ = try Syscall.retrying("rename", path: final) { rename(temporary, final) }
-        _ = try Syscall.retrying("fsync", path: context.store.spoolPath) { fsync(context.store.spoolFD) }
+        if recordNow { _ = try Syscall.retrying("fsync", path: context.store.spoolPath) { fsync(context.store.spoolFD) } }
         let head = Self.headChecksum(file.rawValue, length: min(4096, record.offset + result.sourceBytes))
         record.length = result.sourceBytes
         // The content is checked through the format's own checksum as it is compressed (FileCompressor.compressChecked).
@@ -83,8 +89,33 @@ struct CompressStage {
         record.key = nil
         record.step = .compressed
         record.lastError = nil
-        try context.store.save(record)
+        if recordNow { try context.store.save(record) }
         return true
+    }
+
+    /// Makes the spool copies of records set to `compressed` by `run(recordNow: false)` durable, each (fsync) and
+    /// their names (one fsync of the spool directory for all), then saves the records at once. Returns one error
+    /// per record, in order (nil: the copy is on disk and the record says `compressed`).
+    static func recordCompressed(_ records: [FileRecord], context: StageContext) -> [(any Error)?] {
+        var errors = [(any Error)?](repeating: nil, count: records.count)
+        for (index, record) in records.enumerated() {
+            do {
+                let path = context.spoolPath(record, ext: record.format?.fileExtension ?? context.configuration.format.fileExtension)
+                let copy = try FileDescriptor.open(path, O_RDONLY | O_NOFOLLOW)
+                try copy.sync(path: path)
+            } catch {
+                errors[index] = error
+            }
+        }
+        let synced = records.indices.filter { errors[$0] == nil }
+        guard !synced.isEmpty else { return errors }
+        if fsync(context.store.spoolFD) != 0 {
+            let error = SystemError("fsync", path: context.store.spoolPath, code: errno)
+            for index in synced { errors[index] = error }
+            return errors
+        }
+        for (index, error) in zip(synced, context.saveAll(synced.map { records[$0] })) { errors[index] = error }
+        return errors
     }
 
     /// CRC-32 of the first `length` bytes of the file, or nil when it has fewer.

@@ -173,12 +173,17 @@ public final class DumpRunner: Sendable {
                     self.fail(&record, &outcome, error, context: context)
                 }
             }
-            if outcome.error == nil { self.process(&record, &outcome, context: context, threads: threads, cache: &cache) }
+            let before = record
+            // The shipper makes the copy durable and records `compressed`, for a batch at once: no wait for fsyncs here.
+            if outcome.error == nil {
+                self.process(&record, &outcome, context: context, threads: threads, cache: &cache, recordCompression: false)
+            }
             if context.destinationReady.hasFailed {
                 ready.pass()
                 proven.pass()
             } else if outcome.error == nil, record.step == .compressed || record.step == .shipping {
-                ready.hand(Handed(record: record, outcome: outcome))
+                let unrecorded = before.step == .closed && record.step == .compressed
+                ready.hand(Handed(record: record, outcome: outcome, unrecorded: unrecorded ? before : nil))
             } else {
                 ready.pass()
                 proven.pass()
@@ -208,15 +213,29 @@ public final class DumpRunner: Sendable {
     struct Handed: Sendable {
         var record: FileRecord
         var outcome: Outcome
+        /// Set when `record` says `compressed` but neither its spool copy is durable nor it is saved yet: the
+        /// record as last saved, which stays when that fails (`CompressStage.recordCompressed`).
+        var unrecorded: FileRecord? = nil
     }
 
-    /// Ships a batch (keys, copies, proofs), each file's record saved at each step.
+    /// Ships a batch (keys, copies, proofs), each file's record saved at each step; first the copies just
+    /// compressed are made durable and recorded at `compressed`, before anything is sent.
     func ship(_ batch: [Handed], context: StageContext) -> [Handed] {
         var items = batch
-        let placed = ShipStage(context: context).run(items.map(\.record))
+        let recording = items.indices.filter { items[$0].unrecorded != nil }
+        let recorded = CompressStage.recordCompressed(recording.map { items[$0].record }, context: context)
+        for (index, error) in zip(recording, recorded) {
+            if let error {
+                items[index].record = items[index].unrecorded!
+                fail(&items[index], error, context: context)
+            }
+            items[index].unrecorded = nil
+        }
+        let shippable = items.indices.filter { items[$0].outcome.error == nil }
+        let placed = ShipStage(context: context).run(shippable.map { items[$0].record })
         var proving: [Int] = []
         var proofs: [ShipStage.Placed] = []
-        for (index, result) in placed.enumerated() {
+        for (index, result) in zip(shippable, placed) {
             switch result {
             case let .success(copy):
                 items[index].record = copy.record
@@ -243,8 +262,11 @@ public final class DumpRunner: Sendable {
 
     /// Drives one file through the steps its record has left, saving the record after each, up to shipping
     /// (`compressed` and `shipping` are the shipper's, in batches).
+    ///
+    /// `recordCompression` false: a file compressed here is left at `compressed` unsaved, its copy not yet durable
+    /// (`CompressStage.run(recordNow:)`), for the shipper to record.
     func process(_ record: inout FileRecord, _ outcome: inout Outcome, context: StageContext, threads: Int,
-                 cache: inout CompressStage.CompressorCache) {
+                 cache: inout CompressStage.CompressorCache, recordCompression: Bool = true) {
         let compress = CompressStage(context: context), remove = RemoveStage(context: context)
         do {
             // Only compressing may start before the destination answered (CompressStage waits before recording).
@@ -252,7 +274,7 @@ public final class DumpRunner: Sendable {
             loop: while true {
                 switch record.step {
                 case .closed:
-                    guard try compress.run(&record, threads: threads, cache: cache) else { break loop }
+                    guard try compress.run(&record, threads: threads, cache: cache, recordNow: recordCompression) else { break loop }
                 case .compressed, .shipping:
                     break loop
                 case .shipped:

@@ -85,8 +85,11 @@ public struct FileCompressor: Sendable {
     /// per member), and the decoded length must equal the bytes read. So the file decodes to the source bytes, as
     /// with `verify`, at the cost of one decompression and one SHA-256 (no CRC-32 of its own over the source and
     /// over the decoded bytes).
+    ///
+    /// `durable`: the output is fsynced before this returns; without, whoever records it must fsync it first
+    /// (`CompressStage.recordCompressed`).
     public func compressChecked(sourceFD: Int32, sourcePath: String, offset: Int, length: Int, outputPath: String,
-                                using reusable: (any StreamCompressor)? = nil) throws -> Checked {
+                                using reusable: (any StreamCompressor)? = nil, durable: Bool = true) throws -> Checked {
         let output = try FileDescriptor.open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o600, operation: "create")
         let outputFD = output.rawValue
         let compressor = try reusable ?? makeCompressor()
@@ -126,7 +129,7 @@ public struct FileCompressor: Sendable {
         guard decoded == count else {
             throw CompressionError("the compressed copy \(outputPath) of \(sourcePath) decodes to \(decoded) bytes, not the \(count) read")
         }
-        try output.sync(path: outputPath)
+        if durable { try output.sync(path: outputPath) }
         try output.close(path: outputPath)
         return Checked(sourceBytes: count, object: LocalObject(path: outputPath, size: written, sha256: hasher.hexDigest()))
     }
