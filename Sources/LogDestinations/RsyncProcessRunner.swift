@@ -26,7 +26,8 @@ struct RsyncCommandResult: Sendable {
 /// - None of the caller's descriptors but 0, 1, 2 reach the child: ssh's background master lives on after
 ///   the run and must not hold logdump's lock file or a pipe open.
 /// - Reading stops when the child has exited (what is buffered is kept): a descendant that keeps the pipes
-///   open (a daemonised ssh master, on an ssh that forgets to close them) cannot stall the caller.
+///   open (a daemonised ssh master, on an ssh that forgets to close them) cannot stall the caller. After a
+///   failure it goes on for up to 0.3 s until the pipes end: the reason may still be on its way through ssh.
 /// - The child dies with this process, even after `kill -9` (its own process group would keep it running): it is
 ///   started through util-linux's `setpriv --pdeathsig KILL` when that is there (posix_spawn cannot set
 ///   PR_SET_PDEATHSIG itself). The signal follows the thread that started the child, and every caller waits
@@ -154,6 +155,25 @@ enum RsyncRunner {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             exitStatus = decode(status)
+        }
+        // A failed command's reason may still be on its way from a descendant: rsync exits as soon as it knows,
+        // while its ssh is still relaying the far side's message ("No space left on device") to the same stderr.
+        // Read on until both streams end, for a bounded time: a background ssh master forked meanwhile holds
+        // them open for its whole ControlPersist life. A success does not wait (every remote step would).
+        if exitStatus != 0 && !timedOut {
+            let settle = monotonicSeconds() + 0.3
+            while outOpen || errOpen {
+                let remaining = settle - monotonicSeconds()
+                if remaining <= 0 { break }
+                var fds: [pollfd] = []
+                if outOpen { fds.append(pollfd(fd: outRead.rawValue, events: Int16(POLLIN), revents: 0)) }
+                if errOpen { fds.append(pollfd(fd: errRead.rawValue, events: Int16(POLLIN), revents: 0)) }
+                guard poll(&fds, nfds_t(fds.count), Int32(max(1, remaining * 1000))) > 0 else { continue }
+                for entry in fds where entry.revents != 0 {
+                    if entry.fd == outRead.rawValue { drain(entry.fd, into: &out, open: &outOpen) }
+                    else { drain(entry.fd, into: &err, open: &errOpen) }
+                }
+            }
         }
         // What the child wrote before it exited is in the pipes: take it without waiting for descendants.
         for (fd, isOut) in [(outRead.rawValue, true), (errRead.rawValue, false)] {
