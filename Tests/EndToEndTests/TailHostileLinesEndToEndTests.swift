@@ -78,13 +78,8 @@ import Glibc
         let tail = try TailProcess(configPath: world.configPath, logPath: world.root + "/tail.log")
         let keyA = TailFileKey(path: pathA)!, keyB = TailFileKey(path: pathB)!
         func messages(_ key: TailFileKey) -> [TailReceivedMessage] { TailReceivedMessage.all(receiver).filter { $0.key == key } }
-        /// Waits (bounded) until `done` holds for what the receiver has.
-        func waitUntil(_ seconds: Double, _ done: () -> Bool) {
-            let end = Date().addingTimeInterval(seconds)
-            while !done() && Date() < end { usleep(200_000) }
-        }
         let wholeMessagesA = linesA.reduce(0) { $0 + LineParts.count(length: $1.count, maxMessageBytes: 4096) }
-        waitUntil(30) { messages(keyA).count >= wholeMessagesA && messages(keyB).count >= beforeTruncation.count }
+        TailProcess.waitUntil(30) { messages(keyA).count >= wholeMessagesA && messages(keyB).count >= beforeTruncation.count }
 
         // While the writer holds A, its last line waits for a newline.
         usleep(2_500_000)
@@ -95,11 +90,11 @@ import Glibc
         b.truncateToZero()
         let afterTruncation = (0..<20).map { Self.line("after truncation n=\($0)") }
         for line in afterTruncation { b.append(line + [0x0A]) }
-        waitUntil(15) { messages(keyB).filter { $0.message.starts(with: Self.line("after truncation")) }.count >= afterTruncation.count }
+        TailProcess.waitUntil(15) { messages(keyB).filter { $0.message.starts(with: Self.line("after truncation")) }.count >= afterTruncation.count }
 
         // The writer lets go of A: closed, its last line goes out as it is, once.
         a.release()
-        waitUntil(15) { messages(keyA).contains { $0.message == partial } }
+        TailProcess.waitUntil(15) { messages(keyA).contains { $0.message == partial } }
         b.release()
         usleep(1_500_000)  // anything sent twice would be there by now
         let status = tail.stop()
@@ -149,16 +144,8 @@ import Glibc
         #expect(truncation.count == 1, "the truncation is reported once, naming the file:\n\(log)")
 
         // Both files are finished in tail's checkpoint: closed and every byte acknowledged.
-        let finished = Self.finishedFiles(stateDirectory: world.state)
+        let finished = TailProcess.finishedFiles(stateDirectory: world.state)
         #expect(finished.contains(pathA) && finished.contains(pathB), "not finished in the checkpoint: \(finished)")
-    }
-
-    /// The paths tail's checkpoint file says are finished.
-    static func finishedFiles(stateDirectory: String) -> Set<String> {
-        guard let data = FileManager.default.contents(atPath: stateDirectory + "/v1/tail/checkpoints.json"),
-              let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let files = document["files"] as? [[String: Any]] else { return [] }
-        return Set(files.filter { ($0["finished"] as? Bool) == true }.compactMap { $0["path"] as? String })
     }
 }
 

@@ -131,21 +131,17 @@ import Glibc
         let lines = try world.writeLog("c1", "www", "access_log.20261120010000", lines: 0..<500)
         let tail = try TailProcess(configPath: world.configPath, logPath: world.root + "/tail.log")
         func messages(_ text: String) -> Int { tail.log.split(separator: "\n").filter { $0.contains(text) }.count }
-        func waitUntil(_ seconds: Double, _ done: () -> Bool) {
-            let end = Date().addingTimeInterval(seconds)
-            while !done() && Date() < end { usleep(100_000) }
-        }
-        waitUntil(10) { messages("unreachable") >= 1 }
+        TailProcess.waitUntil(10) { messages("unreachable") >= 1 }
         for reload in 1...2 {
             kill(tail.pid, SIGHUP)
-            waitUntil(10) { messages("configuration reloaded") >= reload }
+            TailProcess.waitUntil(10) { messages("configuration reloaded") >= reload }
             usleep(1_500_000)  // the reload wakes the backoff: tail tries again at once, and fails
         }
         #expect(messages("configuration reloaded") == 2, "\(tail.log)")
         #expect(messages("unreachable") == 1, "a reload restarted the outage report:\n\(tail.log)")
         try receiver.restart()
-        waitUntil(45) { messages("is back after") >= 1 }
-        waitUntil(10) { Set(receiver.messages().map(\.message)).isSuperset(of: lines) }
+        TailProcess.waitUntil(45) { messages("is back after") >= 1 }
+        TailProcess.waitUntil(10) { Set(receiver.messages().map(\.message)).isSuperset(of: lines) }
         let status = tail.stop()
         #expect(status == 0, "\(tail.log)")
         #expect(messages("unreachable") == 1 && messages("is back after") == 1, "one message each way:\n\(tail.log)")

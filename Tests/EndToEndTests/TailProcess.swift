@@ -57,4 +57,18 @@ final class TailProcess {
 
     /// Everything tail printed so far, over all its runs on this log.
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The paths tail's checkpoint file under `stateDirectory` says are finished (closed, every byte acknowledged).
+    static func finishedFiles(stateDirectory: String) -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: stateDirectory + "/v1/tail/checkpoints.json"),
+              let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let files = document["files"] as? [[String: Any]] else { return [] }
+        return Set(files.filter { ($0["finished"] as? Bool) == true }.compactMap { $0["path"] as? String })
+    }
+
+    /// Waits, at most `seconds`, until `done` holds (what the receiver has, what tail logged, ...).
+    static func waitUntil(_ seconds: Double, _ done: () -> Bool) {
+        let end = Date().addingTimeInterval(seconds)
+        while !done() && Date() < end { usleep(100_000) }
+    }
 }
