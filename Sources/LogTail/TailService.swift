@@ -342,8 +342,12 @@ public final class TailService {
                         log.warning("\(key) was replaced by another file before its last \(file.backlog) bytes were sent; following the new file from the start")
                     }
                     followers[key] = FollowedFile(source: source, checkpoint: FollowedFile.freshCheckpoint(for: source), lag: file.lag)
-                } else if file.checkpoint.finished && Int64(source.size) > file.checkpoint.offset {
-                    log.warning("\(key) grew after it was closed and streamed; sending the \(Int64(source.size) - file.checkpoint.offset) new bytes")
+                } else if file.checkpoint.finished && Int64(source.size) != file.checkpoint.offset {
+                    // Written again after it was closed and streamed to its end: longer, the new bytes go out;
+                    // shorter, it was truncated, which the follower reports before reading it from the start.
+                    if Int64(source.size) > file.checkpoint.offset {
+                        log.warning("\(key) grew after it was closed and streamed; sending the \(Int64(source.size) - file.checkpoint.offset) new bytes")
+                    }
                     file.source = source
                     file.checkpoint.finished = false
                     file.checkpoint.size = Int64(source.size)

@@ -95,6 +95,24 @@ import Testing
         #expect(world.logText.contains("truncated") || world.logText.contains("first"), "\(world.logText)")
     }
 
+    @Test func aClosedFileTruncatedAfterItWasStreamedIsReportedAndReadFromTheStart() throws {
+        let world = try TailWorld()
+        let name = "access_log.2026112001"  // a past hour: closed
+        try world.append("c1", "www", name, TailWorld.text(TailWorld.lines("before truncation", 0..<50)))
+        let transport = RecordingTransport()
+        let running = try world.start(transport)
+        let path = world.path("c1", "www", name)
+        TailWorld.waitUntil(10) { (try? world.checkpoints()[path]?.finished) == true }
+        #expect(truncate(path, 0) == 0)
+        let after = TailWorld.lines("after", 0..<3)
+        try world.append("c1", "www", name, TailWorld.text(after))
+        TailWorld.waitUntil(15) { transport.messages.count >= 53 }
+        #expect(running.stop() == 0)
+        #expect(transport.texts == TailWorld.lines("before truncation", 0..<50) + after)
+        #expect(world.logText.contains("truncated"), "the truncation was not reported:\n\(world.logText)")
+        #expect(try world.checkpoints()[path]?.finished == true, "streamed to its new end")
+    }
+
     @Test func aSymlinkOrFifoNamedLikeAnHourFileIsNeverOpenedAndReportedOnce() throws {
         let world = try TailWorld()
         let secret = world.root + "/secret"
