@@ -93,7 +93,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	bash scripts/check-packages.sh
 	bash scripts/fuzz.sh
-	$(SWIFT) test --skip-build
+	LOGSPLIT_RELEASE_DIR=$(RELEASE_DIR) $(SWIFT) test --skip-build
 
 # The libFuzzer targets of Fuzz/ for a bounded time (FUZZ_SECONDS per target); see Fuzz/README.md.
 fuzz: deps

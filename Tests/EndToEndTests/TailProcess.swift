@@ -10,9 +10,10 @@ final class TailProcess {
     let process = Process()
     let logPath: String
 
-    init(configPath: String, logPath: String) throws {
+    /// `executable`: the logdump to run (the build under test unless a test names another, e.g. the release one).
+    init(configPath: String, logPath: String, executable: String = Executables.logdump) throws {
         self.logPath = logPath
-        process.executableURL = URL(fileURLWithPath: Executables.logdump)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["tail", "--config", configPath]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
