@@ -26,14 +26,7 @@ import Testing
     }
 
     @Test func anOutageIsCountedOnceWithEveryFailedRetryAndOneReconnect() throws {
-        let world = try TailWorld()
-        let lines = TailWorld.lines("c1 www", 0..<10)
-        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
-        let transport = RecordingTransport()
-        transport.refuse(3)
-        let running = try world.start(transport)
-        TailWorld.waitUntil(10) { transport.messages.count >= 10 }
-        #expect(running.stop() == 0)
+        let (world, _, _) = try TailWorld.refusedThreeTimes()
         let counted = try counters(world)
         #expect(counted.outages == 1 && counted.deliveryFailures == 3 && counted.reconnects == 1, "\(counted)")
         #expect(counted.linesRead == 10 && counted.linesAcknowledged == 10)

@@ -147,14 +147,7 @@ import Testing
     }
 
     @Test func aReceiverThatRefusesIsRetriedWithBackoffAndOneOutageMessageEachWay() throws {
-        let world = try TailWorld()
-        let lines = TailWorld.lines("c1 www", 0..<10)
-        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
-        let transport = RecordingTransport()
-        transport.refuse(3)
-        let running = try world.start(transport)
-        TailWorld.waitUntil(10) { transport.messages.count >= 10 }
-        #expect(running.stop() == 0)
+        let (world, lines, transport) = try TailWorld.refusedThreeTimes()
         #expect(transport.texts == lines)
         let log = world.logText.split(separator: "\n")
         #expect(log.filter { $0.contains("unreachable") }.count == 1, "\(log)")

@@ -134,18 +134,29 @@ final class TailWorld: @unchecked Sendable {
         return condition()
     }
 
-    /// The interrupted delivery several suites look at: 100 lines in the current hour of c1/www, a transport that
-    /// breaks after acknowledging 30, a service run until all 100 arrived, then stopped (exit status checked).
-    static func interruptedDelivery() throws -> (world: TailWorld, lines: [String], transport: RecordingTransport) {
+    /// `count` lines in the current hour of c1/www, a transport set up by `breaking` (to fail or refuse), a
+    /// service run until all of them arrived, then stopped (exit status checked).
+    static func deliver(_ count: Int, breaking: (RecordingTransport) -> Void) throws
+        -> (world: TailWorld, lines: [String], transport: RecordingTransport) {
         let world = try TailWorld()
-        let lines = TailWorld.lines("c1 www", 0..<100)
+        let lines = TailWorld.lines("c1 www", 0..<count)
         try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
         let transport = RecordingTransport()
-        transport.failAfter(30)
+        breaking(transport)
         let running = try world.start(transport)
-        TailWorld.waitUntil(10) { transport.messages.count >= 100 }
+        TailWorld.waitUntil(10) { transport.messages.count >= count }
         #expect(running.stop() == 0)
         return (world, lines, transport)
+    }
+
+    /// The interrupted delivery several suites look at: 100 lines, the connection breaks after 30 acknowledged.
+    static func interruptedDelivery() throws -> (world: TailWorld, lines: [String], transport: RecordingTransport) {
+        try deliver(100) { $0.failAfter(30) }
+    }
+
+    /// A receiver that refuses three attempts, then takes 10 lines.
+    static func refusedThreeTimes() throws -> (world: TailWorld, lines: [String], transport: RecordingTransport) {
+        try deliver(10) { $0.refuse(3) }
     }
 }
 
