@@ -19,7 +19,7 @@ import Glibc
         var env = ProcessInfo.processInfo.environment
         env["TZ"] = "America/New_York"
         process.environment = env
-        let input = Pipe()
+        let input = closeOnExecPipe()
         process.standardInput = input
         try process.run()
         defer { if process.isRunning { process.terminate() } }

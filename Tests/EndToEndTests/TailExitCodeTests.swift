@@ -19,7 +19,7 @@ import Glibc
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Executables.logdump)
         process.arguments = ["tail", "--config", world.configPath]
-        let errors = Pipe()
+        let errors = closeOnExecPipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()

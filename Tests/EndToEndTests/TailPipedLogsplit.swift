@@ -7,7 +7,7 @@ import Glibc
 /// A logsplit fed by the test through a pipe, as Apache feeds it.
 final class PipedLogsplit: @unchecked Sendable {
     let process = Process()
-    private let input = Pipe()
+    private let input = closeOnExecPipe()
 
     init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: Executables.logsplit)
@@ -16,9 +16,6 @@ final class PipedLogsplit: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Not inherited by what the test starts later (a receiver restarted through system(3) would keep the
-        // pipe open, and logsplit would never see its end).
-        _ = fcntl(input.fileHandleForWriting.fileDescriptor, F_SETFD, FD_CLOEXEC)
     }
 
     func write(_ lines: [String]) throws {

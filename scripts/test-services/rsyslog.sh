@@ -22,6 +22,8 @@
 # Exit status: 0 ready, 1 failed to start (log on stderr), 2 usage, 3 not installed, 4 a port is taken.
 # Install: apt-get install -y --no-install-recommends rsyslog rsyslog-relp rsyslog-gnutls openssl
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/inherited-descriptors.sh"
+close_inherited_descriptors
 
 usage() { echo "usage: $0 start DIR [--owner-pid PID] [--port-base N] | kill DIR | restart DIR | stop DIR" >&2; exit 2; }
 

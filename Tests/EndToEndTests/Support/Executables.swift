@@ -85,16 +85,7 @@ func runProcess(
     process.arguments = arguments
     if let environment { process.environment = environment }
     if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-    // Close-on-exec on every end, at once: the child still gets its three (they are dup2'ed onto 0, 1, 2, which
-    // clears the flag), but a daemon another test starts at this moment (an rsyslogd watchdog, weed) no longer
-    // inherits this child's output write ends and holds them open for the whole run: the readers below then
-    // never saw EOF and the test hung (a CI dry run: logdump exited, its output pipes kept open by a watchdog).
-    for pipe in [stdin, stdout, stderr] {
-        for end in [pipe.fileHandleForReading, pipe.fileHandleForWriting] {
-            _ = fcntl(end.fileDescriptor, F_SETFD, fcntl(end.fileDescriptor, F_GETFD) | FD_CLOEXEC)
-        }
-    }
+    let stdin = closeOnExecPipe(), stdout = closeOnExecPipe(), stderr = closeOnExecPipe()
     process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = stderr

@@ -11,6 +11,7 @@ func runWithRawArguments(_ path: String, _ arguments: [[UInt8]], input: [UInt8],
     let errPath = logs.join("stderr")
     var stdinPipe: [Int32] = [0, 0]
     guard pipe(&stdinPipe) == 0 else { throw POSIXError(.EIO) }
+    for fd in stdinPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }  // see closeOnExecPipe(); the child gets its dup2 copy
     let pid = try spawnClean(path, [], rawArguments: arguments) { actions in
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
