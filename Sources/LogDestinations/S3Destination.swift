@@ -28,7 +28,7 @@ public struct S3Destination: Destination {
     }
 
     /// `clock` gives the signing time (seconds since the epoch); `sleep` waits between attempts (milliseconds).
-    public init(settings: S3Settings, credentials: SigV4Credentials, clock: @escaping @Sendable () -> Int = { Int(time(nil)) },
+    public init(settings: S3Settings, credentials: SigV4Credentials, clock: @escaping @Sendable () -> Int = { WallClock.seconds() },
                 sleep: @escaping @Sendable (Int) -> Void = { usleep(UInt32(min($0, 60_000)) * 1000) }) throws(DestinationError) {
         self.settings = settings
         client = try S3Client(settings: settings, credentials: credentials, clock: clock, sleep: sleep)

@@ -41,7 +41,7 @@ public final class DumpRunner: Sendable {
     let clock: @Sendable () -> Int
 
     public init(configuration: DumpConfiguration, options: RunOptions, hooks: RunHooks = .none,
-                clock: @escaping @Sendable () -> Int = { Int(time(nil)) }) throws(ConfigProblem) {
+                clock: @escaping @Sendable () -> Int = { WallClock.seconds() }) throws(ConfigProblem) {
         self.configuration = configuration
         self.options = options
         self.hooks = hooks

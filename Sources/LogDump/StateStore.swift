@@ -54,7 +54,7 @@ public final class StateStore: @unchecked Sendable {
 
     public func save(_ record: FileRecord) throws {
         var copy = record
-        copy.updatedAt = Int(time(nil))
+        copy.updatedAt = WallClock.seconds()
         let data = try Self.encoder.encode(copy)
         try AtomicFile.write(Array(data), to: record.id + ".json", in: recordsDirectory, directoryPath: recordsPath)
     }
@@ -63,7 +63,7 @@ public final class StateStore: @unchecked Sendable {
     /// (`AtomicFile.writeMany`): a record counts as saved only once this returns, so nothing that depends on any
     /// of them may happen before. Returns one error per record, in order (nil: saved and durable).
     public func saveMany(_ records: [FileRecord]) -> [(any Error)?] {
-        let now = Int(time(nil))
+        let now = WallClock.seconds()
         var errors = [(any Error)?](repeating: nil, count: records.count)
         var files: [(name: String, bytes: [UInt8])] = []
         var positions: [Int] = []

@@ -1,3 +1,4 @@
+import LinuxSystem
 import LogShipCore
 import LogSplitCore
 
@@ -46,7 +47,7 @@ public struct StatusReport {
         return max(0, now - (entry?.waitingSince ?? savedAt))
     }
 
-    public static func gather(configuration: DumpConfiguration, now: Int = Int(time(nil))) throws -> StatusReport {
+    public static func gather(configuration: DumpConfiguration, now: Int = WallClock.seconds()) throws -> StatusReport {
         let scanner = try SourceScanner(configuration: configuration)
         let store = try? StateStore(directory: configuration.stateDirectory, create: false)
         let records = store?.allRecords().records ?? []

@@ -58,7 +58,7 @@ public final class TailService {
     /// `clock` gives microseconds since the epoch; `random` a number in 0...1 (backoff jitter).
     public init(configuration: DumpConfiguration, makeTransport: @escaping TransportFactory, control: TailControl,
                 reload: (() -> (DumpConfiguration, [ConfigProblem]))? = nil, configPath: String? = nil, log: Logger,
-                clock: @escaping () -> Int64 = TailService.systemMicroseconds,
+                clock: @escaping () -> Int64 = WallClock.microseconds,
                 random: @escaping () -> Double = { Double.random(in: 0...1) }) throws(ConfigProblem) {
         guard let tail = configuration.tail else {
             throw ConfigProblem(key: "tail", message: "no [tail] section: add one with receiver = \"relp://HOST:PORT\" (see Config/logdump.toml)")
@@ -84,12 +84,6 @@ public final class TailService {
         // A run that returned early (lock held, state directory unusable) leaves the writer threads waiting.
         _ = checkpointWriter.finish()
         _ = metricsWriter.finish()
-    }
-
-    public static func systemMicroseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec / 1000)
     }
 
     private var nowSeconds: Int { Int(clock() / 1_000_000) }

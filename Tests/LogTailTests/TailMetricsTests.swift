@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 import LogDump
 import LogTail
 import Synchronization
@@ -48,7 +49,7 @@ import Testing
         let lines = TailWorld.lines("c1 www", 0..<25)
         try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines) + "a last line still being written")
         let offset = Mutex<Int64>(0)
-        let clock: @Sendable () -> Int64 = { TailService.systemMicroseconds() + offset.withLock { $0 } }
+        let clock: @Sendable () -> Int64 = { WallClock.microseconds() + offset.withLock { $0 } }
         let started = clock()
         let transport = RecordingTransport()
         let running = try world.start(transport, clock: clock)

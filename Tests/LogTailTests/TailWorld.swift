@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 import LogDump
 import LogShipCore
 import LogTail
@@ -67,7 +68,7 @@ final class TailWorld: @unchecked Sendable {
     /// `made` sees the `[tail]` section of every transport the service makes (a reload makes a new one).
     func start(_ transport: RecordingTransport, random: @escaping () -> Double = { 0 },
                reload: (() -> (DumpConfiguration, [ConfigProblem]))? = nil, configPath: String? = nil,
-               clock: @escaping () -> Int64 = TailService.systemMicroseconds,
+               clock: @escaping () -> Int64 = WallClock.microseconds,
                made: @escaping @Sendable (TailSection) -> Void = { _ in }) throws -> Running {
         let control = TailControl()
         let sink = messages
