@@ -31,10 +31,11 @@ public struct RsyncDestination: Destination {
         try self.init(settings: settings, fsyncUsable: true)
     }
 
-    /// `fsyncUsable: false` behaves as with an rsync older than 3.2.4 on either side (tests).
-    init(settings: RsyncSettings, fsyncUsable: Bool) throws(DestinationError) {
+    /// `fsyncUsable: false` behaves as with an rsync older than 3.2.4 on either side, `opensslUsable: false` as with
+    /// a far side without openssl (tests).
+    init(settings: RsyncSettings, fsyncUsable: Bool, opensslUsable: Bool = true) throws(DestinationError) {
         self.settings = settings
-        session = try RsyncSession(settings: settings, fsyncUsable: fsyncUsable)
+        session = try RsyncSession(settings: settings, fsyncUsable: fsyncUsable, opensslUsable: opensslUsable)
     }
 
     public var description: String {
@@ -119,10 +120,13 @@ final class RsyncSession: Sendable {
 
     /// False: never `--fsync` (tests of the path for an rsync older than 3.2.4).
     let fsyncUsable: Bool
+    /// False: hash with sha256sum even where openssl is (tests of the path for a far side without it).
+    let opensslUsable: Bool
 
-    init(settings: RsyncSettings, fsyncUsable: Bool = true) throws(DestinationError) {
+    init(settings: RsyncSettings, fsyncUsable: Bool = true, opensslUsable: Bool = true) throws(DestinationError) {
         self.settings = settings
         self.fsyncUsable = fsyncUsable
+        self.opensslUsable = opensslUsable
         guard let ssh = RsyncRunner.find("ssh") else {
             throw .misconfigured("ssh is not installed here: apt-get install -y openssh-client")
         }
@@ -197,7 +201,7 @@ final class RsyncSession: Sendable {
         let local = try? RsyncRunner.run(rsync, ["--version"], timeoutSeconds: 30)
         let localVersion = local.flatMap { Self.rsyncVersion($0.stdoutText) } ?? [0]
         let fsync = fsyncUsable && Self.atLeast(remoteVersion, [3, 2, 4]) && Self.atLeast(localVersion, [3, 2, 4])
-        return RemoteFacts(fsync: fsync, openssl: out.contains("logdump-openssl"))
+        return RemoteFacts(fsync: fsync, openssl: opensslUsable && out.contains("logdump-openssl"))
     }
 
     /// `rsync  version 3.2.7  protocol version 31` → [3, 2, 7].

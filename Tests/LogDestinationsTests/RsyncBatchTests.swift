@@ -95,6 +95,36 @@ import Glibc
         #expect(try backend.leftovers().isEmpty)
     }
 
+    /// Keys a shell or the hashing tool could change (a space, a newline, a quote, a glob character, a backslash,
+    /// UTF-8, a leading dash) are stored and proven like plain ones, in the same two sessions: every request gets its
+    /// proof from the linking script, with openssl on the far side and with sha256sum alone.
+    @Test(.timeLimit(.minutes(10)), arguments: [true, false])
+    func unusualKeyNamesAreStoredAndProvenLikePlainOnes(openssl: Bool) throws {
+        let scratch = try TemporaryDirectory()
+        let server = try RsyncTestServer(scratch: scratch.path)
+        let root = scratch.path + "/central"
+        try server.makeRemoteRoot(root)
+        let destination = try RsyncDestination(settings: server.settings(path: root, controlDirectory: scratch.path + "/state"),
+                                               fsyncUsable: true, opensslUsable: openssl)
+        #expect(try destination.session.facts(refresh: true).openssl == openssl)
+        let names = ["plain.zst", "with space.zst", "new\nline.zst", "it's.zst", "star*.zst", "back\\slash.zst", "caf\u{e9}.zst",
+                     "-dash.zst", "also-plain.zst"]
+        let keys = names.map { ["web01", "c1", "www", $0] }
+        let objects = try names.indices.map { try Self.lineObject(in: scratch.path, name: "o\($0)", lines: ($0 * 1000)..<($0 * 1000 + 300)) }
+        let before = try server.sessions()
+
+        let results = destination.putManyProving(keys.indices.map { PutRequest(object: objects[$0].0, key: keys[$0], replace: false) })
+
+        let sessions = try server.sessions() - before
+        #expect(sessions == 2, "one rsync and one remote script, not \(sessions) sessions")
+        for index in keys.indices {
+            #expect(try results[index].get() == .matches, "\(names[index].debugDescription): \(results[index])")
+            #expect(try Self.lines(at: root + "/" + keys[index].joined(separator: "/")) == objects[index].1)
+        }
+        let found = destination.verifyMany(keys.indices.map { VerifyRequest(key: keys[$0], expected: objects[$0].0) })
+        for index in keys.indices { #expect(try found[index].get() == .matches) }
+    }
+
     /// Checking the candidate keys sends the copies ahead in the same rsync: the put that follows is one remote
     /// script (link and hash), two sessions for the whole batch. A key found taken keeps what it holds, and the
     /// copy sent ahead for it is not left behind; a put of other content to a key sent ahead sends it again.
