@@ -132,11 +132,13 @@ final class Follower {
     private func deliver(_ batch: LineBatch, file: FollowedFile, consumed: Int64, tally: LineFramer.Tally) -> Outcome {
         let start = file.checkpoint.offset
         let end = start + consumed
-        countHandedOver(batch, file: file, start: start, end: end, tally: tally)
         do throws(SyslogTransportError) {
             try transport.deliver(batch)
         } catch {
             countFailure()
+            // No connection: nothing was handed over, so nothing is counted sent (or resent) during an outage.
+            if case .unreachable = error { return .interrupted(error) }
+            countHandedOver(batch, file: file, start: start, end: end, tally: tally)
             if case let .interrupted(acknowledged, _) = error {
                 let reached = Self.acknowledgedEnd(batch, acknowledged: acknowledged, consumedEnd: end)
                 if reached > start { countAcknowledged(lines: TailCounting.wholeLines(batch.lines, before: reached).lines, bytes: reached - start) }
@@ -144,6 +146,7 @@ final class Follower {
             }
             return .interrupted(error)
         }
+        countHandedOver(batch, file: file, start: start, end: end, tally: tally)
         countAcknowledged(lines: tally.lines, bytes: consumed)
         advance(file, to: end)
         return .sent(messages: batch.lines.count, bytes: consumed)
@@ -228,17 +231,23 @@ final class Follower {
         let parts = LineFramer.partCount(length: Int(end - start), maxMessageBytes: maxBytes)
         let partsPerBatch = max(1, buffer.count / maxBytes)
         let lineEndOffset = end + (hasNewline ? 1 : 0)
-        counters.linesSent += 1
-        counters.bytesSent += lineEndOffset - start
-        if start < file.sentUpTo {
-            counters.linesResent += 1
-            counters.bytesResent += lineEndOffset - start
-        } else {
-            counters.linesRead += 1
-            counters.bytesRead += lineEndOffset - start
-            if parts > 1 { counters.linesSplit += 1 }
+        // Counted once, when its first part is handed over (not while no connection can be made).
+        var counted = false
+        func countHandedOver() {
+            guard !counted else { return }
+            counted = true
+            counters.linesSent += 1
+            counters.bytesSent += lineEndOffset - start
+            if start < file.sentUpTo {
+                counters.linesResent += 1
+                counters.bytesResent += lineEndOffset - start
+            } else {
+                counters.linesRead += 1
+                counters.bytesRead += lineEndOffset - start
+                if parts > 1 { counters.linesSplit += 1 }
+            }
+            file.sentUpTo = max(file.sentUpTo, lineEndOffset)
         }
-        file.sentUpTo = max(file.sentUpTo, lineEndOffset)
         var index = 1
         var chunkStart = start
         while chunkStart < end {
@@ -261,8 +270,10 @@ final class Follower {
                 try transport.deliver(batch)
             } catch {
                 countFailure()
+                if case .unreachable = error {} else { countHandedOver() }
                 return .interrupted(error)
             }
+            countHandedOver()
             countDelivered()
             chunkStart += Int64(count)
         }

@@ -31,7 +31,7 @@ public enum TailMetrics {
         ("logdump_tail_lines_sent_total", "Lines handed to the receiver, first time or again.", { $0.linesSent }),
         ("logdump_tail_bytes_sent_total", "Bytes of the lines handed to the receiver.", { $0.bytesSent }),
         ("logdump_tail_lines_resent_total",
-         "Lines handed over again after an attempt that was not acknowledged (interrupted delivery, retry, restart replay).",
+         "Lines handed over again after an attempt that was not acknowledged (interrupted delivery, restart replay).",
          { $0.linesResent }),
         ("logdump_tail_bytes_resent_total", "Bytes of the lines handed over again.", { $0.bytesResent }),
         ("logdump_tail_lines_acknowledged_total", "Lines the receiver acknowledged.", { $0.linesAcknowledged }),

@@ -218,7 +218,7 @@ public final class TailService {
             case let .misconfigured(reason)?:
                 log.error("receiver \(tail.receiver): \(reason); fix [tail] and restart (checkpoints are saved)")
                 return DumpStatus.unusable
-            case let .interrupted(_, reason)?:
+            case let .interrupted(_, reason)?, let .unreachable(reason)?:
                 if let message = outage.failed(now: nowSeconds, reason: reason, backlogBytes: backlog(),
                                                backlogFiles: followers.values.filter { $0.backlog > 0 }.count) {
                     follower.counters.outages += 1

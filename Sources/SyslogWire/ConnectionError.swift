@@ -12,6 +12,14 @@ enum ConnectionError: Error, Sendable {
         }
     }
 
+    /// The transport error for a connection that could not be made: nothing of the batch was sent.
+    var unreachable: SyslogTransportError {
+        switch self {
+        case .broken(let message): .unreachable(reason: message)
+        case .misconfigured(let message): .misconfigured(message)
+        }
+    }
+
     /// The transport error for a failure after `acknowledged` lines of the batch got through.
     func transportError(acknowledged: Int) -> SyslogTransportError {
         switch self {

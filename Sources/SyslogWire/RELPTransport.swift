@@ -3,8 +3,8 @@
 /// transactions are in flight; answers are matched to messages by transaction number.
 ///
 /// `deliver` returns once every message of the batch is answered 200. When the session breaks it throws
-/// `.interrupted(acknowledged: n)`, n = the leading messages of the batch answered, in transaction order; the
-/// next `deliver` opens a new session (no sleeping here: backoff is the caller's). A message the receiver refuses
+/// `.interrupted(acknowledged: n)`, n = the leading messages of the batch answered, in transaction order (when no
+/// session could be opened, `.unreachable`: nothing was sent); the next `deliver` opens a new session (no sleeping here: backoff is the caller's). A message the receiver refuses
 /// (an answer other than 200) throws `.misconfigured`, naming the code and the line.
 ///
 /// One thread at a time: a follower owns its transport (calls from several threads need the caller's lock).
@@ -45,7 +45,7 @@ public final class RELPTransport: SyslogTransport {
         do throws(ConnectionError) {
             session = try currentSession()
         } catch {
-            throw error.transportError(acknowledged: 0)
+            throw error.unreachable
         }
         var progress = DeliveryProgress(count: batch.lines.count, firstTransaction: session.nextTransaction)
         do throws(ConnectionError) {

@@ -11,8 +11,10 @@ public protocol SyslogTransport: AnyObject {
     /// Frames every line of `batch` as one RFC 5424 message (long lines are already split by the caller into
     /// parts) and sends them in order. Returns when all are acknowledged. Connects (or reconnects) as needed.
     ///
-    /// Throws `SyslogTransportError.interrupted(acknowledged:reason:)` when the connection fails part-way: the
-    /// first `acknowledged` lines of the batch are delivered, the rest are not and must be offered again.
+    /// Throws `SyslogTransportError.unreachable(reason:)` when no connection (or RELP session) could be made:
+    /// nothing of the batch was sent. Throws `.interrupted(acknowledged:reason:)` when the connection fails
+    /// part-way: the first `acknowledged` lines of the batch are delivered, the rest are not and must be offered
+    /// again.
     func deliver(_ batch: LineBatch) throws(SyslogTransportError)
 
     /// Closes the connection (RELP: `close` command and its answer, bounded in time). Safe to call twice.
@@ -21,7 +23,9 @@ public protocol SyslogTransport: AnyObject {
 
 /// Why a delivery stopped; what the operator reads is `description`, naming the receiver.
 public enum SyslogTransportError: Error, Sendable, Equatable {
-    /// The connection broke or could not be made; `acknowledged` lines of the batch got through.
+    /// No connection could be made (refused, timed out, RELP session not opened): nothing of the batch was sent.
+    case unreachable(reason: String)
+    /// The connection broke while the batch was sent; `acknowledged` lines of it got through.
     case interrupted(acknowledged: Int, reason: String)
     /// Retrying cannot help (certificate refused, RELP offer refused, message larger than the receiver allows).
     case misconfigured(String)

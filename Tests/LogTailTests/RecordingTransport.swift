@@ -2,8 +2,8 @@ import Synchronization
 import SyslogWire
 
 /// A test double for the follower's logic only (the end-to-end tests use the real wire against rsyslog):
-/// records every message it accepts, and can accept only the next `n` messages before failing, or refuse the
-/// next deliveries outright, as a broken or down receiver would.
+/// records every message it accepts, and can accept only the next `n` messages before failing, refuse the next
+/// deliveries outright (no connection), or take them and break before answering, as a broken or down receiver would.
 final class RecordingTransport: SyslogTransport, @unchecked Sendable {
     struct Message: Equatable, CustomStringConvertible {
         var container: String
@@ -19,6 +19,7 @@ final class RecordingTransport: SyslogTransport, @unchecked Sendable {
         var messages: [Message] = []
         var acceptBeforeFailure: Int?
         var refusals = 0
+        var unanswered = 0
         var deliveries = 0
         var closed = 0
     }
@@ -27,7 +28,9 @@ final class RecordingTransport: SyslogTransport, @unchecked Sendable {
 
     /// The next delivery accepts `count` messages, then fails (`interrupted(acknowledged: count)`).
     func failAfter(_ count: Int) { state.withLock { $0.acceptBeforeFailure = count } }
-    /// The next `count` deliveries fail with nothing acknowledged (receiver down).
+    /// The next `count` deliveries send lines out and break before any is acknowledged.
+    func breakUnanswered(_ count: Int) { state.withLock { $0.unanswered = count } }
+    /// The next `count` deliveries find no connection (`unreachable`: receiver down, nothing sent).
     func refuse(_ count: Int) { state.withLock { $0.refusals = count } }
 
     var messages: [Message] { state.withLock { $0.messages } }
@@ -40,7 +43,11 @@ final class RecordingTransport: SyslogTransport, @unchecked Sendable {
             s.deliveries += 1
             if s.refusals > 0 {
                 s.refusals -= 1
-                return .interrupted(acknowledged: 0, reason: "connection refused (test)")
+                return .unreachable(reason: "connection refused (test)")
+            }
+            if s.unanswered > 0 {
+                s.unanswered -= 1
+                return .interrupted(acknowledged: 0, reason: "connection reset before any answer (test)")
             }
             var accepted = batch.lines.count
             if let limit = s.acceptBeforeFailure { accepted = min(accepted, limit) }
