@@ -92,6 +92,43 @@ import Glibc
         #expect(try destination.client.listObjects().isEmpty)
     }
 
+    /// A batch goes out several requests at once (`S3Destination+Batch`), and each request is still answered on
+    /// its own, in order: new keys stored, a key holding other content `.exists` and left as it was, a body whose
+    /// checksum is wrong refused; a multipart object among them is whole; verify answers each key alike.
+    @Test func aBatchSentSeveralAtOnceAnswersEachRequestOnItsOwn() throws {
+        let scratch = try TemporaryDirectory()
+        let server = try SeaweedFS.get()
+        let bucket = try server.makeBucket()
+        var settings = try server.destination(bucket: bucket).settings
+        settings.partSize = 5 << 20
+        let destination = try S3Destination(settings: settings, credentials: try server.destination(bucket: bucket).client.signer.credentials)
+        var objects = try (0..<9).map { try Self.object(size: 200_000 + $0 * 1_000, in: scratch.path, name: "o\($0)", seed: UInt64($0 + 10)) }
+        objects[4] = try Self.object(size: 11 << 20, in: scratch.path, name: "big", seed: 99)  // three parts
+        let keys = objects.indices.map { ["web01", "c\($0 % 3)", "www", "access_log.20261130\(10 + $0).zst"] }
+        let other = try Self.object(size: 1_000, in: scratch.path, name: "other", seed: 7)
+        try destination.put(other, key: keys[2], replace: false)
+        let real = objects[6]
+        objects[6] = LocalObject(path: real.path, size: real.size, sha256: String(repeating: "0", count: 64))  // lies
+
+        let results = destination.putMany(keys.indices.map { PutRequest(object: objects[$0], key: keys[$0], replace: false) })
+
+        for index in keys.indices {
+            switch (index, results[index]) {
+            case (2, .failure(.exists(let key))): #expect(key.hasSuffix(keys[2].joined(separator: "/")), "\(key)")
+            case (6, .failure(.failed(let message))): #expect(message.contains("BadDigest"), "\(message)")
+            case (2, _), (6, _): Issue.record("request \(index): \(results[index])")
+            default: #expect((try? results[index].get()) != nil, "request \(index): \(results[index])")
+            }
+        }
+        let found = destination.verifyMany(keys.indices.map { VerifyRequest(key: keys[$0], expected: $0 == 6 ? real : objects[$0]) })
+        for index in keys.indices {
+            let expected: RemoteCopy? = index == 6 ? .missing : index == 2 ? nil : .matches
+            if let expected { #expect(try found[index].get() == expected, "key \(index)") }
+        }
+        guard case .differs = try found[2].get() else { Issue.record("a taken key: \(found[2])"); return }
+        #expect(try destination.client.listUploads(prefix: "")?.isEmpty == true, "an open multipart upload is left")
+    }
+
     @Test func aMultipartObjectCarriesTheCompositeChecksumAndVerifies() throws {
         let scratch = try TemporaryDirectory()
         let server = try SeaweedFS.get()
