@@ -43,11 +43,13 @@ public struct S3Settings: Sendable, Equatable {
     public var requestTimeoutSeconds: Int
     /// Attempts per request for 5xx, 429/SlowDown, timeouts and resets, with exponential backoff and jitter.
     public var maxAttempts: Int
+    /// Requests of one batch in flight at once (`S3Destination+Batch`).
+    public var concurrentRequests: Int
 
     public init(endpoint: String, region: String = "us-east-1", bucket: String, prefix: String = "", pathStyle: Bool? = nil,
                 storageClass: String? = nil, credentialsFile: String? = nil, profile: String = "default", caFile: String? = nil,
                 partSize: Int = 16 << 20, verify: S3VerifyMode = .checksum, connectTimeoutSeconds: Int = 10,
-                requestTimeoutSeconds: Int = 300, maxAttempts: Int = 5) {
+                requestTimeoutSeconds: Int = 300, maxAttempts: Int = 5, concurrentRequests: Int = 4) {
         self.endpoint = endpoint
         self.region = region
         self.bucket = bucket
@@ -62,6 +64,7 @@ public struct S3Settings: Sendable, Equatable {
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.maxAttempts = maxAttempts
+        self.concurrentRequests = concurrentRequests
     }
 }
 

@@ -22,6 +22,7 @@ public struct DestinationSection: Sendable, Equatable {
     public var connectTimeout = 10
     public var requestTimeout = 300
     public var retries = 5
+    public var concurrentRequests = 4
     // rsync
     public var host = ""
     public var user = ""
@@ -34,7 +35,8 @@ public struct DestinationSection: Sendable, Equatable {
     /// Every key `[destination]` may hold.
     public static let keys: Set<String> = [
         "type", "path", "key", "endpoint", "region", "bucket", "prefix", "path_style", "storage_class", "credentials_file",
-        "profile", "ca_file", "part_size", "verify", "connect_timeout", "request_timeout", "retries", "host", "user", "port",
+        "profile", "ca_file", "part_size", "verify", "connect_timeout", "request_timeout", "retries", "concurrent_requests", "host",
+        "user", "port",
         "identity_file", "known_hosts",
     ]
 
@@ -46,7 +48,8 @@ public struct DestinationSection: Sendable, Equatable {
                 endpoint: endpoint, region: region, bucket: bucket, prefix: prefix, pathStyle: pathStyle,
                 storageClass: optional(storageClass), credentialsFile: optional(credentialsFile), profile: profile,
                 caFile: optional(caFile), partSize: partSize, verify: S3VerifyMode(rawValue: verify) ?? .checksum,
-                connectTimeoutSeconds: connectTimeout, requestTimeoutSeconds: requestTimeout, maxAttempts: retries))
+                connectTimeoutSeconds: connectTimeout, requestTimeoutSeconds: requestTimeout, maxAttempts: retries,
+                concurrentRequests: concurrentRequests))
         case "rsync":
             return .rsync(RsyncSettings(
                 host: host, user: optional(user), port: port, path: path, identityFile: optional(identityFile),
@@ -84,6 +87,7 @@ public struct DestinationSection: Sendable, Equatable {
             check(S3VerifyMode(rawValue: verify) != nil, "verify", "'\(verify)' is not one of: checksum, download")
             check((1...86_400).contains(requestTimeout), "request_timeout", "\(requestTimeout) seconds is out of range 1...86400")
             check((1...20).contains(retries), "retries", "\(retries) is out of range 1...20")
+            check((1...32).contains(concurrentRequests), "concurrent_requests", "\(concurrentRequests) is out of range 1...32")
             absoluteOrEmpty(credentialsFile, "credentials_file")
             absoluteOrEmpty(caFile, "ca_file")
             check(storageClass.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || $0 == 95 }, "storage_class",

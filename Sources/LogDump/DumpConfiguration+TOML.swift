@@ -117,6 +117,7 @@ extension DumpConfiguration {
         duration("destination", "connect_timeout") { config.destination.connectTimeout = $0 }
         duration("destination", "request_timeout") { config.destination.requestTimeout = $0 }
         int("destination", "retries") { config.destination.retries = $0 }
+        int("destination", "concurrent_requests") { config.destination.concurrentRequests = $0 }
         string("destination", "host") { config.destination.host = $0 }
         string("destination", "user") { config.destination.user = $0 }
         int("destination", "port") { config.destination.port = $0 }

@@ -67,6 +67,15 @@ import Testing
     let s3 = "[destination]\ntype = \"s3\"\nendpoint = \"https://s3.eu-west-1.amazonaws.com\"\nbucket = \"weblogs\"\n"
     let rsync = "[destination]\ntype = \"rsync\"\nhost = \"logs.example.org\"\npath = \"/srv/weblogs\"\n"
 
+    @Test func concurrentRequestsReachTheS3DestinationAndDefaultToFour() {
+        for (text, expected) in [(s3, 4), (s3 + "concurrent_requests = 1\n", 1), (s3 + "concurrent_requests = 32\n", 32)] {
+            let (config, parsed) = DumpConfiguration.parse(toml: text)
+            #expect(parsed.isEmpty && config.problems().isEmpty, "\(parsed) \(config.problems())")
+            guard case let .s3(settings) = config.destinationSettings else { Issue.record("not s3"); continue }
+            #expect(settings.concurrentRequests == expected)
+        }
+    }
+
     @Test func goodSectionsHaveNoProblems() {
         #expect(problems(s3).isEmpty)
         #expect(problems(s3 + "endpoint_unused = 1\n") == ["destination.endpoint_unused"])
@@ -79,7 +88,7 @@ import Testing
         ("endpoint", "\"http://s3.example.org\""), ("endpoint", "\"https://user@host\""), ("endpoint", "\"https://host:99999\""),
         ("bucket", "\"Bad_Bucket\""), ("bucket", "\"ab\""), ("bucket", "\"-weblogs\""), ("prefix", "\"../escape/\""),
         ("prefix", "\"/absolute/\""), ("prefix", "\"a//b/\""), ("part_size", "\"1M\""), ("verify", "\"trust-me\""),
-        ("retries", "0"), ("request_timeout", "0"), ("credentials_file", "\"relative/file\""), ("region", "\"EU WEST\""),
+        ("retries", "0"), ("concurrent_requests", "0"), ("concurrent_requests", "33"), ("request_timeout", "0"), ("credentials_file", "\"relative/file\""), ("region", "\"EU WEST\""),
     ])
     func s3KeysThatCannotWorkAreNamed(key: String, value: String) {
         let text = s3.replacingOccurrences(of: "\(key) = ", with: "# \(key) = ") + "\(key) = \(value)\n"
