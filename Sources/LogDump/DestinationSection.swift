@@ -35,9 +35,8 @@ public struct DestinationSection: Sendable, Equatable {
     /// Every key `[destination]` may hold.
     public static let keys: Set<String> = [
         "type", "path", "key", "endpoint", "region", "bucket", "prefix", "path_style", "storage_class", "credentials_file",
-        "profile", "ca_file", "part_size", "verify", "connect_timeout", "request_timeout", "retries", "concurrent_requests", "host",
-        "user", "port",
-        "identity_file", "known_hosts",
+        "profile", "ca_file", "part_size", "verify", "connect_timeout", "request_timeout", "retries", "concurrent_requests",
+        "host", "user", "port", "identity_file", "known_hosts",
     ]
 
     public func settings(stateDirectory: String) -> DestinationSettings {

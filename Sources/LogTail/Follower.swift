@@ -137,7 +137,7 @@ final class Follower {
         } catch {
             countFailure()
             // No connection: nothing was handed over, so nothing is counted sent (or resent) during an outage.
-            if case .unreachable = error { return .interrupted(error) }
+            if error.nothingSent { return .interrupted(error) }
             countHandedOver(batch, file: file, start: start, end: end, tally: tally)
             if case let .interrupted(acknowledged, _) = error {
                 let reached = Self.acknowledgedEnd(batch, acknowledged: acknowledged, consumedEnd: end)
@@ -270,7 +270,7 @@ final class Follower {
                 try transport.deliver(batch)
             } catch {
                 countFailure()
-                if case .unreachable = error {} else { countHandedOver() }
+                if !error.nothingSent { countHandedOver() }
                 return .interrupted(error)
             }
             countHandedOver()

@@ -29,6 +29,12 @@ public enum SyslogTransportError: Error, Sendable, Equatable {
     case interrupted(acknowledged: Int, reason: String)
     /// Retrying cannot help (certificate refused, RELP offer refused, message larger than the receiver allows).
     case misconfigured(String)
+
+    /// No connection could be made: no line of the batch went out (so none counts as sent).
+    public var nothingSent: Bool {
+        if case .unreachable = self { return true }
+        return false
+    }
 }
 
 /// Where a batch's lines come from: the structured data of every message names it, so a receiver can rebuild the
