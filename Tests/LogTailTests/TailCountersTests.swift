@@ -35,31 +35,29 @@ import Testing
         #expect(counted.linesSent == 10 && counted.linesResent == 0, "\(counted)")
     }
 
-    @Test func linesSentAgainAfterAConnectionBrokeUnansweredAreResentEachTime() throws {
-        let world = try TailWorld()
-        let lines = TailWorld.lines("c1 www", 0..<10)
-        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text(lines))
+    /// Appends `text` to the current hour file, follows it through a transport `breaking` sets up until `messages`
+    /// arrived, stops, and returns the counters saved.
+    func counters(_ world: TailWorld, after text: String, messages: Int, breaking: (RecordingTransport) -> Void) throws -> TailCounters {
+        try world.append("c1", "www", TailWorld.currentHourName, text)
         let transport = RecordingTransport()
-        transport.breakUnanswered(3)
+        breaking(transport)
         let running = try world.start(transport)
-        TailWorld.waitUntil(30) { transport.messages.count >= 10 }
+        TailWorld.waitUntil(30) { transport.messages.count >= messages }
         #expect(running.stop() == 0)
-        let counted = try counters(world)
+        return try counters(world)
+    }
+
+    @Test func linesSentAgainAfterAConnectionBrokeUnansweredAreResentEachTime() throws {
+        let lines = TailWorld.lines("c1 www", 0..<10)
+        let counted = try counters(try TailWorld(), after: TailWorld.text(lines), messages: 10) { $0.breakUnanswered(3) }
         #expect(counted.deliveryFailures == 3 && counted.reconnects == 1, "\(counted)")
         #expect(counted.linesRead == 10 && counted.linesSent == 40 && counted.linesResent == 30, "\(counted)")
         #expect(counted.linesAcknowledged == 10)
     }
 
     @Test func aLongLineIsNotCountedSentWhileNoConnectionCanBeMade() throws {
-        let world = try TailWorld(maxMessageBytes: 1000)
         let huge = String(repeating: "0123456789", count: 120_000)  // longer than the 1 MiB batch: sent in chunks
-        try world.append("c1", "www", TailWorld.currentHourName, TailWorld.text([huge]))
-        let transport = RecordingTransport()
-        transport.refuse(2)
-        let running = try world.start(transport)
-        TailWorld.waitUntil(30) { transport.messages.count >= 1200 }
-        #expect(running.stop() == 0)
-        let counted = try counters(world)
+        let counted = try counters(try TailWorld(maxMessageBytes: 1000), after: TailWorld.text([huge]), messages: 1200) { $0.refuse(2) }
         #expect(counted.deliveryFailures == 2 && counted.reconnects == 1, "\(counted)")
         #expect(counted.linesRead == 1 && counted.linesSent == 1 && counted.linesResent == 0 && counted.linesSplit == 1, "\(counted)")
         #expect(counted.linesAcknowledged == 1)
