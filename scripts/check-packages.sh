@@ -109,7 +109,9 @@ if unshare -m true 2>/dev/null && mkdir -p "$work/upper" "$work/ovl" "$work/merg
     && mount --rbind /dev $work/merged/dev && mount -t proc proc $work/merged/proc \
     && exec chroot $work/merged \"\$@\"" chroot-run "$@"; }
   real_cronolog=$(sha256sum /usr/bin/cronolog 2>/dev/null | cut -d' ' -f1 || true)
-  in_root sh -c "rm -f /etc/logdump.toml /etc/cron.d/logdump; dpkg --force-confnew -i /tmp/$(basename "$deb") >/dev/null" \
+  # A fresh install: whatever this machine has at these paths (a logdump run here made /var/lib/logdump 0700) stays
+  # out of the overlay, as the rpm step below does.
+  in_root sh -c "rm -rf /etc/logdump.toml /etc/cron.d/logdump /var/lib/logdump; dpkg --force-confnew -i /tmp/$(basename "$deb") >/dev/null" \
     || fail "dpkg -i $(basename "$deb") failed"
   mode=$(in_root stat -c '%a %U %G' /var/lib/logdump) || true
   [ "$mode" = "750 root root" ] || fail "/var/lib/logdump after postinst is '$mode', not '750 root root'"
