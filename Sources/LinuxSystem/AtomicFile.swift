@@ -12,22 +12,13 @@ public enum AtomicFile {
 
     public static func write(_ bytes: [UInt8], to name: String, in directory: borrowing FileDescriptor,
                              directoryPath: String, mode: mode_t = 0o640) throws(SystemError) {
-        let temporary = name + temporarySuffix
-        try writeTemporary(bytes, name: name, in: directory, directoryPath: directoryPath, mode: mode)
-        let (renamed, code) = Syscall.result {
-            RawBytes.withCString(temporary) { from in RawBytes.withCString(name) { renameat(directory.rawValue, from, directory.rawValue, $0) } }
-        }
-        guard renamed == 0 else {
-            _ = RawBytes.withCString(temporary) { unlinkat(directory.rawValue, $0, 0) }
-            throw SystemError("rename into place", path: directoryPath + "/" + name, code: code)
-        }
-        try directory.sync(path: directoryPath)
+        if let error = writeMany([(name, bytes)], in: directory, directoryPath: directoryPath, mode: mode)[0] { throw error }
     }
 
-    /// Replaces several small files of one directory as `write` does each, with one fsync of the directory for
-    /// all of them: every temporary file is written, then each is fsynced (the first fsync commits what the others
+    /// Replaces several small files of one directory (one, for `write`), with one fsync of the directory for all
+    /// of them: every temporary file is written, then each is fsynced (the first fsync commits what the others
     /// wrote too), then all are renamed over their names, then the directory is fsynced once. After a crash each
-    /// file is its old content or its new, never a mix (as with `write`); a file counts as replaced only once this
+    /// file is its old content or its new, never a mix; a file counts as replaced only once this
     /// returns nil for it, so nothing that depends on any of them may happen before the call returns. Returns one
     /// error per file, in order (nil: replaced and durable); a name given twice fails the second time.
     public static func writeMany(_ files: [(name: String, bytes: [UInt8])], in directory: borrowing FileDescriptor,
@@ -86,26 +77,5 @@ public enum AtomicFile {
             for index in renamed { errors[index] = error }
         }
         return errors
-    }
-
-    /// `name` + `temporarySuffix` created (or truncated) with `bytes`, fsynced and closed; removed on failure.
-    private static func writeTemporary(_ bytes: [UInt8], name: String, in directory: borrowing FileDescriptor,
-                                       directoryPath: String, mode: mode_t) throws(SystemError) {
-        let temporary = name + temporarySuffix
-        let display = directoryPath + "/" + temporary
-        let file = try directory.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode,
-                                      displayPath: display, operation: "create")
-        do throws(SystemError) {
-            let fd = file.rawValue
-            let written: Result<Void, SystemError> = bytes.withUnsafeBytes { raw in
-                Result { () throws(SystemError) in try FileDescriptor.writeAll(fd, raw, path: display) }
-            }
-            try written.get()
-            try file.sync(path: display)
-            try file.close(path: display)
-        } catch {
-            _ = RawBytes.withCString(temporary) { unlinkat(directory.rawValue, $0, 0) }
-            throw error
-        }
     }
 }
