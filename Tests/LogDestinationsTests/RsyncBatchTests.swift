@@ -125,6 +125,43 @@ import Glibc
         for index in keys.indices { #expect(try found[index].get() == .matches) }
     }
 
+    /// In every batch form a request that cannot be sent is answered alone and the others go on: a key with a '..'
+    /// component fails naming it, a second put of one key finds it `.exists` (the first one's copy takes it), and
+    /// a key check that asks one key twice sends nothing ahead (a temporary holds one object).
+    @Test(.timeLimit(.minutes(10)))
+    func aRequestThatCannotBeSentIsAnsweredAloneInEveryBatchForm() throws {
+        let scratch = try TemporaryDirectory()
+        let backend = try RsyncBackend(scratch: scratch.path)
+        let destination = backend.destination
+        let objects = try (0..<2).map { try Self.lineObject(in: scratch.path, name: "b\($0)", lines: ($0 * 1000)..<($0 * 1000 + 100)) }
+        let keys = (0..<2).map { ["web01", "c1", "www", "access_log.20261130\(10 + $0).zst"] }
+        let bad = ["web01", "..", "escape.zst"]
+
+        let checked = destination.chooseMany([VerifyRequest(key: keys[0], expected: objects[0].0),
+                                              VerifyRequest(key: keys[0], expected: objects[1].0)])
+        for answer in checked { #expect(try answer.get() == .missing) }
+        #expect(try backend.leftovers().isEmpty, "a key asked twice had a copy sent ahead")
+
+        let put = destination.putManyProving([
+            PutRequest(object: objects[0].0, key: keys[0], replace: false),
+            PutRequest(object: objects[1].0, key: bad, replace: false),
+            PutRequest(object: objects[1].0, key: keys[0], replace: false),
+            PutRequest(object: objects[1].0, key: keys[1], replace: false),
+        ])
+        #expect(try put[0].get() == .matches)
+        guard case .failure(.failed(let message)) = put[1] else { Issue.record("a '..' key: \(put[1])"); return }
+        #expect(message.contains("not a destination key"), "\(message)")
+        guard case .failure(.exists(let taken)) = put[2] else { Issue.record("a key put twice: \(put[2])"); return }
+        #expect(taken == keys[0].joined(separator: "/"))
+        #expect(try put[3].get() == .matches)
+        #expect(try Self.lines(at: backend.path(keys[0])) == objects[0].1)
+
+        let found = destination.verifyMany([VerifyRequest(key: bad, expected: objects[1].0),
+                                            VerifyRequest(key: keys[1], expected: objects[1].0)])
+        guard case .failure = found[0] else { Issue.record("a '..' key verified: \(found[0])"); return }
+        #expect(try found[1].get() == .matches)
+    }
+
     /// Checking the candidate keys sends the copies ahead in the same rsync: the put that follows is one remote
     /// script (link and hash), two sessions for the whole batch. A key found taken keeps what it holds, and the
     /// copy sent ahead for it is not left behind; a put of other content to a key sent ahead sends it again.
