@@ -17,47 +17,15 @@ extension RsyncDestination {
     /// The script that links the copies into place also hashes each one there (after linking, before answering),
     /// so a batch costs one rsync and one remote script, proofs included.
     public func putManyProving(_ requests: [PutRequest]) -> [Result<RemoteCopy?, DestinationError>] {
-        var results = [Result<RemoteCopy?, DestinationError>](repeating: .success(nil), count: requests.count)
-        var valid: [Int] = []
         var claimed = Set<[String]>()
-        for (index, request) in requests.enumerated() {
-            if let problem = invalid(request.key) {
-                results[index] = .failure(problem)
-            } else if !claimed.insert(request.key).inserted {
-                // Two requests for one key: the first one's copy takes it.
-                results[index] = .failure(.exists(key: request.key.joined(separator: "/")))
-            } else {
-                valid.append(index)
-            }
-        }
-        for chunk in Self.chunks(valid, cost: { 3 * relative(requests[$0].key).utf8.count + 80 }) {
-            let answers: [Result<RemoteCopy?, DestinationError>]
-            do {
-                answers = try putChunk(chunk.map { requests[$0] })
-            } catch {
-                answers = chunk.map { _ in .failure(error) }
-            }
-            for (index, answer) in zip(chunk, answers) { results[index] = answer }
-        }
-        return results
+        return answerInChunks(requests, key: \.key, cost: { 3 * $0 + 80 }, refusing: { request in
+            // Two requests for one key: the first one's copy takes it.
+            claimed.insert(request.key).inserted ? nil : .exists(key: request.key.joined(separator: "/"))
+        }, answer: putChunk)
     }
 
     public func verifyMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
-        var results = [Result<RemoteCopy, DestinationError>](repeating: .success(.missing), count: requests.count)
-        var valid: [Int] = []
-        for (index, request) in requests.enumerated() {
-            if let problem = invalid(request.key) { results[index] = .failure(problem) } else { valid.append(index) }
-        }
-        for chunk in Self.chunks(valid, cost: { 3 * relative(requests[$0].key).utf8.count + 40 }) {
-            let answers: [Result<RemoteCopy, DestinationError>]
-            do {
-                answers = try verifyChunk(chunk.map { requests[$0] })
-            } catch {
-                answers = chunk.map { _ in .failure(error) }
-            }
-            for (index, answer) in zip(chunk, answers) { results[index] = answer }
-        }
-        return results
+        answerInChunks(requests, key: \.key, cost: { 3 * $0 + 40 }, answer: verifyChunk)
     }
 
     /// The key check and the transfer in one rsync: the far side answers for each candidate key (from the rsync's
@@ -65,23 +33,36 @@ extension RsyncDestination {
     /// object to the same key then only links it. The temporary sent for a key found taken (or already holding the
     /// copy) is removed at once; one a killed run left goes with the next check or put of its key.
     public func chooseMany(_ requests: [VerifyRequest]) -> [Result<RemoteCopy, DestinationError>] {
-        var results = [Result<RemoteCopy, DestinationError>](repeating: .success(.missing), count: requests.count)
+        // One key asked twice: the plain verify (a temporary holds one object).
+        let validKeys = requests.map(\.key).filter { invalid($0) == nil }
+        guard Set(validKeys).count == validKeys.count else { return verifyMany(requests) }
+        return answerInChunks(requests, key: \.key, cost: { 6 * $0 + 120 }, answer: chooseChunk)
+    }
+
+    /// The one shape of every batch form: a request whose key is invalid (or that `refusing` refuses, asked in
+    /// order) is answered alone; the others go to `answer` in chunks whose remote scripts fit `scriptBudget`
+    /// (`cost` of a request, from the length of its relative key); a chunk that fails as a whole fails each of its
+    /// requests with that error. Answers come back in the requests' order.
+    private func answerInChunks<Request, Answer>(
+        _ requests: [Request], key: (Request) -> [String], cost: (Int) -> Int,
+        refusing: (Request) -> DestinationError? = { _ in nil },
+        answer: ([Request]) throws(DestinationError) -> [Result<Answer, DestinationError>]
+    ) -> [Result<Answer, DestinationError>] {
+        var results = [Result<Answer, DestinationError>?](repeating: nil, count: requests.count)
         var valid: [Int] = []
         for (index, request) in requests.enumerated() {
-            if let problem = invalid(request.key) { results[index] = .failure(problem) } else { valid.append(index) }
+            if let problem = invalid(key(request)) ?? refusing(request) { results[index] = .failure(problem) } else { valid.append(index) }
         }
-        // One key asked twice: the plain verify (a temporary holds one object).
-        guard Set(valid.map { requests[$0].key }).count == valid.count else { return verifyMany(requests) }
-        for chunk in Self.chunks(valid, cost: { 6 * relative(requests[$0].key).utf8.count + 120 }) {
-            let answers: [Result<RemoteCopy, DestinationError>]
+        for chunk in Self.chunks(valid, cost: { cost(relative(key(requests[$0])).utf8.count) }) {
+            let answers: [Result<Answer, DestinationError>]
             do {
-                answers = try chooseChunk(chunk.map { requests[$0] })
+                answers = try answer(chunk.map { requests[$0] })
             } catch {
                 answers = chunk.map { _ in .failure(error) }
             }
-            for (index, answer) in zip(chunk, answers) { results[index] = answer }
+            for (index, result) in zip(chunk, answers) { results[index] = result }
         }
-        return results
+        return results.map { $0! }
     }
 
     func invalid(_ key: [String]) -> DestinationError? {
