@@ -99,36 +99,47 @@ extension RsyncDestination {
         return result
     }
 
+    /// What a transfer's remote start runs before any data moves: `mkdir -p` of the keys' directories (rsync itself
+    /// would replace a file that stands where a directory belongs), then `clean`, the `rm` of their temporaries (rsync
+    /// --inplace must start from a new file; a leftover may even be a second name of a key's file, which must never be
+    /// written into). `prepare` prints `logdump-prepare-failed` on stderr and stops when either fails;
+    /// `directories` are the key directories quoted for the shell, each once.
+    func preparation(for keys: [[String]]) -> (directories: String, clean: String, prepare: String) {
+        var directories: [String] = []
+        for key in keys where !directories.contains(relative(key.dropLast())) { directories.append(relative(key.dropLast())) }
+        let quoted = directories.map(SSHCommand.quote).joined(separator: " ")
+        let clean = "rm -f -- " + keys.map { SSHCommand.quote(temporaryRelative($0)) }.joined(separator: " ")
+        return (quoted, clean, "{ mkdir -p -- \(quoted) && \(clean); } || { echo logdump-prepare-failed >&2; exit 1; }")
+    }
+
+    /// One rsync that sends each object to its key's temporary, from a staging tree of links in the control directory
+    /// (the first batch of a session removes those of killed runs); what went wrong, and what the far side printed on
+    /// stderr (`prepare`'s answers first).
+    func sendToTemporaries(_ objects: [(key: [String], object: LocalObject)], fsync: Bool, prepare: String,
+                           what: String) throws(DestinationError) -> (error: DestinationError?, stderr: String) {
+        if session.isFirstBatch() { RsyncStaging.removeLeftovers(in: settings.controlDirectory) }
+        let staging = try RsyncStaging.make(in: settings.controlDirectory, entries: objects.map {
+            (path: $0.key.dropLast() + [Self.temporaryName($0.key.last!)], target: $0.object.path)
+        })
+        defer { staging.remove() }
+        return session.transfer(staging: staging.path, bytes: objects.reduce(0) { $0 + $1.object.size },
+                                fsync: fsync, prepare: prepare, what: what)
+    }
+
     /// One rsync for every file of the chunk, then one script that moves each complete temporary into place.
     /// Throws what stops the whole chunk (host gone, destination missing); answers each request otherwise.
     private func putChunk(_ requests: [PutRequest]) throws(DestinationError) -> [Result<RemoteCopy?, DestinationError>] {
         let facts = try session.facts(refresh: false)
         let what = Self.naming(requests.map(\.key))
         let temporaries = requests.map { SSHCommand.quote(temporaryRelative($0.key)) }
-        var directories: [String] = []
-        for request in requests where !directories.contains(relative(request.key.dropLast())) {
-            directories.append(relative(request.key.dropLast()))
-        }
-        let quotedDirectories = directories.map(SSHCommand.quote).joined(separator: " ")
-        // No leftover temporary may stay: rsync --inplace must start from a new file (a leftover may even be a
-        // second name of a key's file, which must never be written into).
-        let clean = "rm -f -- " + temporaries.joined(separator: " ")
-        // The directories exist before rsync runs, made by mkdir -p: rsync itself would replace a file that stands
-        // where a directory belongs.
-        let prepare = "{ mkdir -p -- \(quotedDirectories) && \(clean); } || { echo logdump-prepare-failed >&2; exit 1; }"
+        let (quotedDirectories, clean, prepare) = preparation(for: requests.map(\.key))
 
         // Sent ahead by `chooseMany` (the same objects to the same keys, create-only): only the linking is left.
         let ahead = session.takeSentAhead(requests.map { (temporaryRelative($0.key), $0.object) })
         let allAhead = ahead.allSatisfy { $0 } && !requests.contains(where: \.replace)
         var sent: DestinationError? = nil
         if !allAhead {
-            if session.isFirstBatch() { RsyncStaging.removeLeftovers(in: settings.controlDirectory) }
-            let staging = try RsyncStaging.make(in: settings.controlDirectory, entries: requests.map {
-                (path: $0.key.dropLast() + [Self.temporaryName($0.key.last!)], target: $0.object.path)
-            })
-            sent = session.transfer(staging: staging.path, bytes: requests.reduce(0) { $0 + $1.object.size },
-                                    fsync: facts.fsync, prepare: prepare, what: what)
-            staging.remove()
+            sent = try sendToTemporaries(requests.map { ($0.key, $0.object) }, fsync: facts.fsync, prepare: prepare, what: what).error
             if let sent, !Self.leavesCompleteFiles(sent) {
                 session.removeQuietly(script(clean))
                 throw sent
@@ -237,21 +248,9 @@ extension RsyncDestination {
         let facts = try session.facts(refresh: false)
         let what = Self.naming(requests.map(\.key))
         let temporaries = requests.map { temporaryRelative($0.key) }
-        var directories: [String] = []
-        for request in requests where !directories.contains(relative(request.key.dropLast())) {
-            directories.append(relative(request.key.dropLast()))
-        }
-        let clean = "rm -f -- " + temporaries.map(SSHCommand.quote).joined(separator: " ")
-        let prepare = "{ mkdir -p -- \(directories.map(SSHCommand.quote).joined(separator: " ")) && \(clean); } "
-            + "|| { echo logdump-prepare-failed >&2; exit 1; }; { " + keyChecks(requests, facts: facts) + "echo logdump-checked; } >&2"
-
-        if session.isFirstBatch() { RsyncStaging.removeLeftovers(in: settings.controlDirectory) }
-        let staging = try RsyncStaging.make(in: settings.controlDirectory, entries: requests.map {
-            (path: $0.key.dropLast() + [Self.temporaryName($0.key.last!)], target: $0.expected.path)
-        })
-        let (sent, text) = session.transferReporting(staging: staging.path, bytes: requests.reduce(0) { $0 + $1.expected.size },
-                                                     fsync: facts.fsync, prepare: prepare, what: what)
-        staging.remove()
+        let prepare = preparation(for: requests.map(\.key)).prepare
+            + "; { " + keyChecks(requests, facts: facts) + "echo logdump-checked; } >&2"
+        let (sent, text) = try sendToTemporaries(requests.map { ($0.key, $0.expected) }, fsync: facts.fsync, prepare: prepare, what: what)
         guard text.contains("logdump-checked") else {
             // The keys were not checked (host gone, destination missing, directories refused): nothing is known.
             throw sent ?? .failed("no answer about \(what) from \(session.ssh.target): " + SSHCommand.brief(text))

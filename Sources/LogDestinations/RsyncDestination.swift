@@ -250,14 +250,10 @@ final class RsyncSession: Sendable {
     /// under its temporary name, missing directories are made (a directory that is a symbolic link there is
     /// followed). `prepare` runs first on the far side, in `path` (`--rsync-path`); it prints
     /// `logdump-prepare-failed` on stderr when it fails.
-    /// Returns what went wrong, classified, or nil; `what` names the files for messages.
-    func transfer(staging: String, bytes: Int, fsync: Bool, prepare: String, what: String) -> DestinationError? {
-        transferReporting(staging: staging, bytes: bytes, fsync: fsync, prepare: prepare, what: what).error
-    }
-
-    /// `transfer`, with what the far side printed on stderr (`prepare`'s answers come first).
-    func transferReporting(staging: String, bytes: Int, fsync: Bool, prepare: String,
-                           what: String) -> (error: DestinationError?, stderr: String) {
+    /// Returns what went wrong, classified, or nil, with what the far side printed on stderr (`prepare`'s answers
+    /// come first); `what` names the files for messages.
+    func transfer(staging: String, bytes: Int, fsync: Bool, prepare: String,
+                  what: String) -> (error: DestinationError?, stderr: String) {
         used.store(true, ordering: .relaxed)
         let inRoot = "cd -- \(SSHCommand.quote(settings.path)) 2>/dev/null || { echo logdump-no-root >&2; exit 1; }; "
         var arguments = [
