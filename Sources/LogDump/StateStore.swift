@@ -53,13 +53,11 @@ public final class StateStore: @unchecked Sendable {
     }
 
     public func save(_ record: FileRecord) throws {
-        var copy = record
-        copy.updatedAt = WallClock.seconds()
-        let data = try Self.encoder.encode(copy)
-        try AtomicFile.write(Array(data), to: record.id + ".json", in: recordsDirectory, directoryPath: recordsPath)
+        if let error = saveMany([record])[0] { throw error }
     }
 
-    /// Saves several records as `save` does each, with one fsync of the records directory for all of them
+    /// Saves several records (one, for `save`), each stamped with the time and replaced atomically, with one fsync
+    /// of the records directory for all of them
     /// (`AtomicFile.writeMany`): a record counts as saved only once this returns, so nothing that depends on any
     /// of them may happen before. Returns one error per record, in order (nil: saved and durable).
     public func saveMany(_ records: [FileRecord]) -> [(any Error)?] {
