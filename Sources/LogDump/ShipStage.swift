@@ -8,8 +8,8 @@ import LogShipCore
 ///
 /// A key is the first free one of `{name}`, `{name}.1`, ... (or one that already holds exactly this copy: a run
 /// killed between writing and recording), written down before anything is linked there. A key taken by other
-/// content is never overwritten. Every record is saved on its own as soon as its step changes, so a run killed
-/// anywhere in a batch resumes each file where it was.
+/// content is never overwritten. Every record is saved as soon as its step changes (a batch's records together,
+/// before anything depends on them), so a run killed anywhere in a batch resumes each file where it was.
 struct ShipStage {
     let context: StageContext
 

@@ -3,7 +3,8 @@ import LogShipCore
 
 /// shipping → shipped: the destination proves each copy (read back and hashed, or the server's checksum) before
 /// anything may be removed. A batch is asked about at once, except the copies the destination proved on the way
-/// (`ShipStage.Placed.proof`: hashed at the far side right after the put); each record is saved on its own.
+/// (`ShipStage.Placed.proof`: hashed at the far side right after the put); the proven records are saved at
+/// `shipped` all at once (one fsync of the records directory).
 struct VerifyStage {
     let context: StageContext
 
