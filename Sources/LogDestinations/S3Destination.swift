@@ -11,7 +11,8 @@ import Glibc
 /// - `put` is create-only unless replacing: `PUT` with `If-None-Match: *`, and a 412 is `.exists`. Every `PUT` and
 ///   every part carries `x-amz-checksum-sha256`, so the server refuses bytes that are not the ones hashed here.
 ///   Objects over `partSize` go up as a multipart upload; a killed run's open upload of the same key is found
-///   by the next put (`ListMultipartUploads`) and aborted, and a failed put aborts its own.
+///   by the next put (`ListMultipartUploads`, one listing for a whole batch) and aborted, and a failed put aborts
+///   its own.
 /// - `verify` asks the server for the object's SHA-256 (`HEAD`, `x-amz-checksum-mode: ENABLED`; the composite
 ///   checksum of the parts for a multipart object) and compares it and the size; when the server has no checksum
 ///   for the object, or with `verify = "download"`, it downloads the object and hashes it.
@@ -52,7 +53,14 @@ public struct S3Destination: Destination {
     }
 
     public func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
-        let segments = client.prefixSegments + key
+        try putMany([PutRequest(object: object, key: key, replace: replace)])[0].get()
+    }
+
+    /// One put of a batch: `leftovers` are the open multipart uploads of exactly this key (a killed run's), aborted
+    /// first; the batch found them with one listing (`putMany`).
+    func put(_ request: PutRequest, abortingFirst leftovers: [String]) throws(DestinationError) {
+        let segments = client.prefixSegments + request.key
+        let object = request.object
         let file: FileDescriptor
         do { file = try FileDescriptor.open(object.path, O_RDONLY) } catch { throw .failed(error.description) }
         let size: Int
@@ -60,11 +68,11 @@ public struct S3Destination: Destination {
         guard size == object.size else {
             throw .failed("\(object.path) is \(size) bytes, expected \(object.size): changed since it was hashed")
         }
-        try client.abortOpenUploads(segments)
+        for uploadId in leftovers { try client.abort(segments, uploadId: uploadId) }
         if object.size > settings.partSize {
-            try client.putMultipart(object, descriptor: file.rawValue, key: segments, replace: replace)
+            try client.putMultipart(object, descriptor: file.rawValue, key: segments, replace: request.replace)
         } else {
-            try client.putSingle(object, descriptor: file.rawValue, key: segments, replace: replace)
+            try client.putSingle(object, descriptor: file.rawValue, key: segments, replace: request.replace)
         }
     }
 
@@ -414,13 +422,6 @@ final class S3Client: Sendable {
             idMarker = nextId
         }
         return found
-    }
-
-    /// Aborts what a killed put of `key` left: its open multipart uploads (exactly this key).
-    func abortOpenUploads(_ key: [String]) throws(DestinationError) {
-        let name = key.joined(separator: "/")
-        guard let uploads = try listUploads(prefix: name) else { return }
-        for upload in uploads where upload.key == name { try abort(key, uploadId: upload.uploadId) }
     }
 
     // MARK: verify
