@@ -105,7 +105,8 @@ public final class DumpRunner: Sendable {
 
         let context = StageContext(configuration: configuration, store: store, destination: destination, log: log,
                                    hooks: hooks, keyTemplate: keyTemplate, zone: configuration.zone, clock: clock,
-                                   destinationReady: ready)
+                                   destinationReady: ready,
+                                   keyClaims: KeyClaims(recorded: loaded.filter { $0.step == .shipping }.compactMap(\.key)))
         let outcomes = execute(jobs, context: context)
         if ready.hasFailed { return DumpStatus.unusable }  // the caller reports it; nothing was recorded
 

@@ -76,14 +76,14 @@ struct ShipStage {
     /// the destination about one candidate per file still looking, in one batch.
     private func chooseKeys(_ slots: inout [Slot]) {
         var attempt = [Int](repeating: 0, count: slots.count)
-        // A key another file of the batch holds is taken, whatever the destination says (two files never share one).
-        var claimed = Set(slots.compactMap { $0.error == nil && $0.record.step == .shipping ? $0.record.key : nil })
         var looking = slots.indices.filter { slots[$0].open && slots[$0].record.step == .compressed }
         while !looking.isEmpty {
             var asked: [(index: Int, key: [String])] = []
             for index in looking {
-                while let key = keyCandidate(slots[index].record, attempt: attempt[index]), claimed.contains(key.joined(separator: "/")),
-                      attempt[index] < 1000 {
+                // A key another file holds (a record's, or one asked about in this run) is taken, whatever the
+                // destination says: two files never share one (`KeyClaims`).
+                while let key = keyCandidate(slots[index].record, attempt: attempt[index]),
+                      !context.keyClaims.claim(key.joined(separator: "/")), attempt[index] < 1000 {
                     attempt[index] += 1
                 }
                 guard attempt[index] < 1000 else {
@@ -118,7 +118,6 @@ struct ShipStage {
                 case let .success(found):
                     slots[index].found = found
                 }
-                claimed.insert(keyText)
                 slots[index].record.key = keyText
                 slots[index].record.step = .shipping
                 saving.append(index)

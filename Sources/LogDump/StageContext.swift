@@ -19,6 +19,8 @@ struct StageContext: Sendable {
     let clock: @Sendable () -> Int
     /// Opens once the destination answered the run's probe: nothing is recorded before.
     var destinationReady = DestinationGate()
+    /// The keys the run's files hold: a key is chosen for one file only.
+    var keyClaims = KeyClaims(recorded: [])
 
     func spoolPath(_ record: FileRecord, ext: String) -> String {
         store.spoolPath + "/" + record.spoolName(extension: ext)
