@@ -125,7 +125,8 @@ public final class DumpRunner: Sendable {
     }
 
     /// The workers compress; one shipper thread takes the files they hand over as batches (one rsync, one remote
-    /// hash for many files); once compression is done, this thread removes the originals the shipper proved.
+    /// hash for many files), and a second one joins it once compression is done; then this thread removes the
+    /// originals the shippers proved.
     func execute(_ jobs: [Job], context: StageContext) -> [Outcome] {
         let workers = min(configuration.effectiveWorkers, max(1, jobs.count))
         let threads = configuration.threads > 0 ? configuration.threads : max(1, WorkerPool.coreCount / workers)
@@ -138,7 +139,7 @@ public final class DumpRunner: Sendable {
         let ready = BatchQueue<Handed>(files: jobs.count, batchLimit: Self.batchLimit)
         let proven = BatchQueue<Handed>(files: jobs.count, batchLimit: Self.batchLimit)
         let shipped = DispatchSemaphore(value: 0)
-        let shipper = Thread {
+        let shipBatches: @Sendable () -> Void = {
             // Files resuming at `compressed` or `shipping` wait here for the destination's first answer.
             let usable = (try? context.destinationReady.wait()) != nil
             while let batch = ready.nextBatch() {
@@ -157,7 +158,7 @@ public final class DumpRunner: Sendable {
             }
             shipped.signal()
         }
-        shipper.start()
+        Thread(block: shipBatches).start()
         WorkerPool.run(count: jobs.count, workers: workers, makeState: { CompressStage.CompressorCache() }) { cache, index in
             var record = jobs[index].record
             var outcome = Outcome(container: record.container, site: record.site)
@@ -191,7 +192,12 @@ public final class DumpRunner: Sendable {
                 finished(outcome)
             }
         }
-        // At `shipped`: the originals go (the steps loop removes them) while the shipper sends the rest; a batch's
+        // Compression is done, and the cores with it: a second shipper takes the files that wait while the first
+        // one finishes its batch (the last files of a run no longer wait for a whole batch before them). Not from
+        // the start: while the workers compress, more batches at once mean smaller ones, more round trips and less
+        // CPU for compressing (README "Shipping"). Two batches never share a key (`KeyClaims`).
+        Thread(block: shipBatches).start()
+        // At `shipped`: the originals go (the steps loop removes them) while the shippers send the rest; a batch's
         // removals at once (each waits for fsyncs: of the directory, of the record).
         while let batch = proven.nextBatch() {
             WorkerPool.run(count: batch.count, workers: min(StageContext.concurrentSaves, batch.count),
@@ -201,6 +207,7 @@ public final class DumpRunner: Sendable {
                 finished(item.outcome)
             }
         }
+        shipped.wait()
         shipped.wait()
         progress?.finish()
         return results.withLock { $0 }
