@@ -17,6 +17,18 @@ extension Template {
     /// so it must have as many `/`-separated components as the template. When the template has `{site}` and
     /// `site` is nil, the site part matches any valid site name (`[a-z0-9._-]`, not starting with `.`).
     public func periodStart(ofFileName name: String, site: String?, zone: CivilTimeZone) -> Int? {
+        match(fileName: name, site: site, zone: zone)?.periodStart
+    }
+
+    /// `periodStart(ofFileName:site:zone:)`, with the site the name was matched for: `site`, or, when it is nil,
+    /// what `{site}` matched (nil for a template without `{site}`). Rendering that start for that site gives `name`.
+    public func match(fileName name: String, site: String?, zone: CivilTimeZone) -> (periodStart: Int, site: String?)? {
+        var matchedSite: String? = nil
+        guard let start = periodStart(ofFileName: name, site: site, zone: zone, matchedSite: &matchedSite) else { return nil }
+        return (start, matchedSite)
+    }
+
+    private func periodStart(ofFileName name: String, site: String?, zone: CivilTimeZone, matchedSite: inout String?) -> Int? {
         let pattern: String
         if let site, hasSitePlaceholder {
             pattern = self.pattern.replacingAll(Self.sitePlaceholder, with: site)
@@ -30,6 +42,7 @@ extension Template {
         var foundSite: String? = site
         var failed = Set<Int>()
         guard FileNameToken.match(tokens[...], bytes[...], &fields, &foundSite, &failed) else { return nil }
+        matchedSite = foundSite
 
         let unit = inferredPeriodicity
         let period = RotationPeriod(unit: unit, multiple: 1, weeksStartOnMonday: weeksStartOnMonday)

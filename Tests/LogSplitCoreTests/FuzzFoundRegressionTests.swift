@@ -86,4 +86,18 @@ import Glibc
         }
         #expect(seen == bytes)
     }
+
+    /// Found by TemplateFuzzer (`{site}.%s` NUL `x-ss_log.9999999998`): not a parser fault but one the harness
+    /// could not check, because it guessed the matched site only when `{site}` is a whole path component. The
+    /// matcher reports the site it matched (`match(fileName:)`), and rendering the start for it gives the name back.
+    @Test func aSiteSharingItsComponentWithAConversionIsReportedAndRendersBack() throws {
+        let template = try Template("{site}.%s")
+        let zone = CivilTimeZone(identifier: "Australia/Lord_Howe")
+        let found = try #require(template.match(fileName: "x-ss_log.9999999998", site: nil, zone: zone))
+        #expect(found.site == "x-ss_log")
+        #expect(try template.render(periodStart: found.periodStart, site: found.site, zone: zone) == "x-ss_log.9999999998")
+        #expect(template.periodStart(ofFileName: "x-ss_log.9999999998", site: nil, zone: zone) == found.periodStart)
+        #expect(template.match(fileName: "x-ss_log.9999999998", site: "shop", zone: zone) == nil)
+        #expect(template.match(fileName: "shop.9999999998", site: "shop", zone: zone)?.site == "shop")
+    }
 }

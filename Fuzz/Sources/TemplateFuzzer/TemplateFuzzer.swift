@@ -20,23 +20,20 @@ let zones = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Austra
 let instants = [0, 1_790_000_000, 1_793_340_000, -1, Int(Int32.max), Int(Int32.min), 253_402_300_799, Int.max / 4]
 
 func exercise(_ template: Template, name: String, site: String?, zone: CivilTimeZone) {
-    if let start = template.periodStart(ofFileName: name, site: site, zone: zone) {
-        // Whatever matched must be exactly what rendering that start gives (for the matched site).
-        let rendered = try? template.render(periodStart: start, site: site ?? siteOf(name, template), zone: zone)
+    if let (start, matchedSite) = template.match(fileName: name, site: site, zone: zone) {
+        // Whatever matched must be exactly what rendering that start gives, for the site given or matched (a `{site}`
+        // may share its path component with other text: `{site}.%s`).
+        if site != nil && matchedSite != site {
+            fatalError("match(fileName: \(name.debugDescription), site: \(site!.debugDescription)) of '\(template)' reports the site \(String(describing: matchedSite))")
+        }
+        let rendered = try? template.render(periodStart: start, site: matchedSite, zone: zone)
         if let rendered, rendered != name {
             fatalError("periodStart(ofFileName: \(name.debugDescription)) of '\(template)' gave \(start), which renders as \(rendered.debugDescription)")
         }
+        if template.periodStart(ofFileName: name, site: site, zone: zone) != start {
+            fatalError("periodStart(ofFileName: \(name.debugDescription)) of '\(template)' differs from match(fileName:)")
+        }
     }
-}
-
-/// For `{site}` templates matched with no site: the site the name carries, found by trying its components.
-func siteOf(_ name: String, _ template: Template) -> String? {
-    guard template.hasSitePlaceholder else { return nil }
-    let nameParts = name.split(separator: "/", omittingEmptySubsequences: false)
-    let templateParts = template.pattern.split(separator: "/", omittingEmptySubsequences: false)
-    guard nameParts.count == templateParts.count else { return nil }
-    for (n, t) in zip(nameParts, templateParts) where t == Template.sitePlaceholder[...] { return String(n) }
-    return nil
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
