@@ -119,6 +119,7 @@ struct ShipStage {
                     slots[index].found = found
                 }
                 slots[index].record.key = keyText
+                slots[index].record.putAtKey = nil
                 slots[index].record.step = .shipping
                 saving.append(index)
             }
@@ -143,21 +144,29 @@ struct ShipStage {
         }
 
         var sending: [Int] = []
+        var foreign: [Int] = []
         for index in slots.indices where slots[index].open && slots[index].record.step == .shipping {
             switch slots[index].found {
             case .matches:
-                slots[index].placed = true
-                slots[index].proof = .matches
-            case let .differs(seen):
-                // This key was chosen for this record and written by it: a damaged copy of our own.
+                placed(&slots[index], proof: .matches)
+            case let .differs(seen) where slots[index].record.putAtKey == true:
+                // This record's own put stored its copy under this key: a damaged copy of our own.
                 let text = "the copy of \(slots[index].record.source) at \(context.destination.description)/\(slots[index].record.key ?? "") "
                     + "does not match what was written (\(seen); expected \(slots[index].object!)): corrupted at the destination? writing it again"
                 context.log.warning("\(text)")
                 sending.append(index)
+            case .differs:
+                // Never written by this record (a run stopped between writing the key down and linking the copy, and
+                // another writer came first): not ours to replace.
+                let text = "\(slots[index].record.key ?? "") holds other content, and \(slots[index].record.source) never stored its copy there "
+                    + "(a run stopped before it did); it goes under the next free name (never overwritten)"
+                context.log.warning("\(text)")
+                foreign.append(index)
             case .missing, nil:
                 sending.append(index)
             }
         }
+        chooseAgain(foreign, &slots)
         let requests = sending.map { index -> PutRequest in
             let replace = if case .differs = slots[index].found { true } else { false }
             return PutRequest(object: slots[index].object!, key: key(slots[index].record), replace: replace)
@@ -166,8 +175,7 @@ struct ShipStage {
         for (index, result) in zip(sending, context.destination.putManyProving(requests)) {
             switch result {
             case let .success(proof):
-                slots[index].placed = true
-                slots[index].proof = proof
+                placed(&slots[index], proof: proof)
             case .failure(.exists):
                 taken.append(index)
             case let .failure(error):
@@ -181,22 +189,38 @@ struct ShipStage {
         for (index, answer) in zip(taken, recheck) {
             switch answer {
             case .success(.matches):
-                slots[index].placed = true
-                slots[index].proof = .matches
+                placed(&slots[index], proof: .matches)
             case .success(.differs):
                 let text = "\(slots[index].record.key ?? "") was taken at the destination by other content while "
                     + "\(slots[index].record.source) was on its way; it goes under the next free name (never overwritten)"
                 context.log.warning("\(text)")
-                slots[index].record.key = nil
-                slots[index].record.step = .compressed
-                slots[index].found = nil
-                do { try context.store.save(slots[index].record) } catch { slots[index].error = error }
+                chooseAgain([index], &slots)
             case .success(.missing):
                 slots[index].error = DestinationError.failed("\(slots[index].record.key ?? "") was reported taken at the destination, "
                     + "then found missing; \(slots[index].record.source) is retried by the next run")
             case let .failure(error):
                 slots[index].error = error
             }
+        }
+    }
+
+    /// The copy is under the record's key, exactly (put now, or found there).
+    private func placed(_ slot: inout Slot, proof: RemoteCopy?) {
+        slot.placed = true
+        slot.proof = proof
+        slot.record.putAtKey = true
+    }
+
+    /// Back to `compressed`, saved, to choose the next free name: the record's key holds content that is not its own.
+    private func chooseAgain(_ indices: [Int], _ slots: inout [Slot]) {
+        for index in indices {
+            slots[index].record.key = nil
+            slots[index].record.putAtKey = nil
+            slots[index].record.step = .compressed
+            slots[index].found = nil
+        }
+        for (index, error) in zip(indices, context.saveAll(indices.map { slots[$0].record })) where error != nil {
+            slots[index].error = error
         }
     }
 

@@ -60,6 +60,11 @@ public struct FileRecord: Codable, Sendable, Equatable {
     public var compressedSHA256: String? = nil
     /// Set from `shipping` on: the destination key.
     public var key: String? = nil
+    /// A put of this generation's copy under `key` returned, or the copy was found there exactly: what is under the
+    /// key is this file's, so a copy found different there later is its own, damaged, and is written again. Unset,
+    /// a key found holding other content was never written by this file (a run stopped between writing the key
+    /// down and linking the copy, and another writer came first), and the file goes under the next free name.
+    public var putAtKey: Bool? = nil
     public var shipped: [ShippedPart] = []
     /// The spool copy is kept until then (retention.keep_compressed_hours).
     public var keepCompressedUntil: Int? = nil
@@ -101,6 +106,7 @@ extension FileRecord {
         compressedSize = nil
         compressedSHA256 = nil
         key = nil
+        putAtKey = nil
         keepCompressedUntil = nil
         if offset == 0 {
             headCRC32 = nil

@@ -28,6 +28,19 @@ import Glibc
         }
     }
 
+    /// What a run killed between writing the key down and linking the copy leaves for the site's one file (written
+    /// already): the copy in the spool, the record at `shipping` with `key`, nothing at the destination. A run whose
+    /// put fails compresses it; then the record is set as the killed run would have left it.
+    static func leaveWaitingAtKey(_ box: DumpSandbox, site: String, key: String) throws {
+        let refuse = RunHooks(wrapDestination: { RefusesSomePuts(inner: $0, refused: { $0.contains(" \(site) ") }) })
+        #expect(try box.run(hooks: refuse) == 2)
+        let store = try StateStore(directory: box.config.stateDirectory, create: false)
+        var waiting = try #require(store.allRecords().records.first(where: { $0.site == site }))
+        waiting.step = .shipping
+        waiting.key = key
+        try store.save(waiting)
+    }
+
     @Test func aKeyRecordedForAFileStillOnItsWayIsNeverGivenToAnotherFile() throws {
         let box = try DumpSandbox()
         box.config.keyTemplate = "{host}/%Y/%m/%d/{name}.{ext}"  // www's and static's hour files share one name
@@ -35,18 +48,7 @@ import Glibc
         let key = "testhost/2026/11/20/access_log.2026112014.zst"
         let www = try box.writeLog("c1", "www", "14", lines: 0..<300)
 
-        // Run 1 compresses www's file; its put fails, so the copy waits in the spool. Then what a run killed between
-        // writing the key down and linking the copy leaves: the record at `shipping`, with the key, nothing there.
-        let refuseWww = RunHooks(wrapDestination: { RefusesSomePuts(inner: $0, refused: { $0.contains(" www ") }) })
-        #expect(try box.run(hooks: refuseWww) == 2)
-        let store = try StateStore(directory: box.config.stateDirectory, create: false)
-        guard var waiting = store.allRecords().records.first(where: { $0.site == "www" }) else {
-            Issue.record("no record for www")
-            return
-        }
-        waiting.step = .shipping
-        waiting.key = key
-        try store.save(waiting)
+        try Self.leaveWaitingAtKey(box, site: "www", key: key)
         #expect(box.destinationFiles().isEmpty)
 
         // static's and tuan's hour files of the same name appear. The next run compresses them first, in this order
