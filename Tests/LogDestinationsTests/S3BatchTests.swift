@@ -46,9 +46,7 @@ import Testing
         let scratch = try TemporaryDirectory()
         let server = try SeaweedFS.get()
         let bucket = try server.makeBucket()
-        var settings = try server.destination(bucket: bucket).settings
-        settings.partSize = 5 << 20
-        let destination = try S3Destination(settings: settings, credentials: server.credentials)
+        let destination = try server.destination(bucket: bucket)  // parts of 5 MiB
         let keys = Self.keys(["access_log.2026113010.zst", "access_log.2026113011.zst", "access_log.2026113012.zst"])
         let objects = [try S3DestinationTests.object(size: 11 << 20, in: scratch.path, name: "big"),
                        try S3DestinationTests.object(size: 3_000, in: scratch.path, name: "small", seed: 2),

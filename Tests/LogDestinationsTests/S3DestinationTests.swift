@@ -99,9 +99,7 @@ import Glibc
         let scratch = try TemporaryDirectory()
         let server = try SeaweedFS.get()
         let bucket = try server.makeBucket()
-        var settings = try server.destination(bucket: bucket).settings
-        settings.partSize = 5 << 20
-        let destination = try S3Destination(settings: settings, credentials: try server.destination(bucket: bucket).client.signer.credentials)
+        let destination = try server.destination(bucket: bucket)  // parts of 5 MiB
         var objects = try (0..<9).map { try Self.object(size: 200_000 + $0 * 1_000, in: scratch.path, name: "o\($0)", seed: UInt64($0 + 10)) }
         objects[4] = try Self.object(size: 11 << 20, in: scratch.path, name: "big", seed: 99)  // three parts
         let keys = objects.indices.map { ["web01", "c\($0 % 3)", "www", "access_log.20261130\(10 + $0).zst"] }
