@@ -107,35 +107,30 @@ bench_imfile_forwarder_start() {
   BENCH_PID=$!
 }
 
-# Waits until FILE holds BYTES bytes (a contestant's output is its input byte for byte) and prints the seconds
-# since START ($EPOCHREALTIME or date +%s.%N). Reading the size costs nothing, where counting lines of a 250 MB
-# file every 50 ms took CPU from the contestants. If the file stops growing for STALL seconds (default 20) short
-# of BYTES, prints "stalled at ..." and returns 1.
-bench_await_bytes() {
-  local file=$1 bytes=$2 start=$3 stall=${4:-20} got last=-1 since=$EPOCHSECONDS
+# bench_await MEASURE UNIT INTERVAL FILE WANT START [STALL]: waits until `MEASURE FILE` (a function printing a
+# number) reaches WANT, looking every INTERVAL seconds, and prints the seconds since START ($EPOCHREALTIME or
+# date +%s.%N). If the number stays the same for STALL seconds (default 20) short of WANT, prints
+# "stalled at N of WANT UNIT" and returns 1.
+bench_await() {
+  local measure=$1 unit=$2 interval=$3 file=$4 want=$5 start=$6 stall=${7:-20} got last=-1 since=$EPOCHSECONDS
   while true; do
-    got=$(stat -c %s "$file" 2>/dev/null || echo 0)
-    [ "$got" -ge "$bytes" ] && break
+    got=$("$measure" "$file")
+    [ "$got" -ge "$want" ] && break
     if [ "$got" != "$last" ]; then last=$got; since=$EPOCHSECONDS; fi
-    if [ $(( EPOCHSECONDS - since )) -ge "$stall" ]; then echo "stalled at $got of $bytes bytes"; return 1; fi
-    sleep 0.02
+    if [ $(( EPOCHSECONDS - since )) -ge "$stall" ]; then echo "stalled at $got of $want $unit"; return 1; fi
+    sleep "$interval"
   done
   awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}'
 }
+bench_size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
+bench_lines_of() { (wc -l < "$1") 2>/dev/null || echo 0; }
 
-# Waits until FILE has LINES lines, counting once a second; prints the seconds since START. Returns 1 (printing
-# "stalled at ...") when the count stays the same for STALL seconds (default 20).
-bench_await_lines() {
-  local file=$1 lines=$2 start=$3 stall=${4:-20} got last=-1 since=$EPOCHSECONDS
-  while true; do
-    got=$( (wc -l < "$file") 2>/dev/null || echo 0)
-    [ "$got" -ge "$lines" ] && break
-    if [ "$got" != "$last" ]; then last=$got; since=$EPOCHSECONDS; fi
-    if [ $(( EPOCHSECONDS - since )) -ge "$stall" ]; then echo "stalled at $got of $lines lines"; return 1; fi
-    sleep 1
-  done
-  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}'
-}
+# bench_await_bytes FILE BYTES START [STALL]: a contestant's output is its input byte for byte, so its size says
+# when it is done. Reading the size costs nothing, where counting lines of a 250 MB file every 50 ms took CPU from
+# the contestants: every 20 ms.
+bench_await_bytes() { bench_await bench_size_of bytes 0.02 "$@"; }
+# bench_await_lines FILE LINES START [STALL]: for outputs that are not byte for byte (lag markers): once a second.
+bench_await_lines() { bench_await bench_lines_of lines 1 "$@"; }
 
 # CPU seconds (user+system) of PID so far, and its peak RSS in MiB.
 bench_cpu_of() { awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat"; }
