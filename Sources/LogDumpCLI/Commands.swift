@@ -76,7 +76,7 @@ struct Status: ParsableCommand {
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the configuration and say what is wrong, key by key.",
-        discussion: "Checks the file and the flags, then that the destination exists (is mounted), the state directory can be written and the roots can be read. Exit 0 when all is well, 1 otherwise.")
+        discussion: "Checks the file and the flags, then that the destination exists (is mounted), the state directory can be written and the roots can be read. Exit 0 when all is well, 1 otherwise. When all is well it also says what the configuration implies that it cannot check from here: a destination key that leaves out {host}, {container} or {site}, the tail receiver's message size limit.")
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
@@ -109,6 +109,9 @@ struct Validate: ParsableCommand {
             }
             printOut("configuration OK: roots \(configuration.roots.joined(separator: ", ")), template \(configuration.template), "
                 + "\(configuration.format) level \(configuration.effectiveLevel), destination \(destination)\n")
+            if let omitted = try? KeyTemplate(configuration.keyTemplate).omittedOrigins, !omitted.isEmpty {
+                notes.append(Self.keyNote(omitted))
+            }
             if let tail = configuration.tail {
                 notes.append(Self.tailNote(tail))
             }
@@ -118,6 +121,16 @@ struct Validate: ParsableCommand {
         let log = DumpLog.logger()
         for p in problems { log.error("config: \(p)") }
         throw ExitCode(DumpStatus.usage)
+    }
+
+    /// A key that leaves out where files come from: not an error (one site, one host), but files of the same name
+    /// from different ones then meet at one key.
+    static func keyNote(_ omitted: [String]) -> String {
+        let origins = omitted.map { String($0.dropFirst().dropLast()) + "s" }
+        let either = origins.count > 1 ? origins.dropLast().joined(separator: ", ") + " or " + origins.last! : origins[0]
+        return "destination.key leaves out \(omitted.joined(separator: " ")): files of the same name from different \(either) "
+            + "share one key, and all but the first shipped go under .N names (nothing is overwritten); keep "
+            + "\(omitted.joined(separator: " ")) in the key when several ship to this destination"
     }
 
     /// What `validate` cannot check from here: the receiver's own message size limit. A receiver with a smaller

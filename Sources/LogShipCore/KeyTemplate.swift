@@ -28,6 +28,13 @@ public struct KeyTemplate: Sendable, Equatable {
         }
     }
 
+    /// The placeholders naming where a file comes from (`{host}`, `{container}`, `{site}`) that the key leaves
+    /// out: files that differ only there share one key, and all but the first shipped go under `.N` names (nothing
+    /// is overwritten, but the name no longer says which file is which).
+    public var omittedOrigins: [String] {
+        ["{host}", "{container}", "{site}"].filter { !pattern.contains($0) }
+    }
+
     public func render(host: String, container: String?, site: String?, name: String, ext: String,
                        periodStart: Int, zone: CivilTimeZone) -> [String]? {
         guard let timed = zone.format(pattern, at: periodStart) else { return nil }

@@ -3,6 +3,18 @@ import Testing
 
 /// The command surface: validate says what is wrong key by key, usage errors exit 1, help exits 0.
 @Suite struct DumpCommandLineTests {
+    @Test func validateSaysWhatAKeyLeavingOutTheOriginMeans() throws {
+        let world = try DumpWorld()
+        let full = try world.logdump(["validate"])
+        #expect(full.status == 0, "\(full.stderrText)")
+        #expect(!full.stdoutText.contains("leaves out"), "\(full.stdoutText)")
+        try world.setConfig("destination", "key", "\"{host}/%Y/%m/%d/{name}.{ext}\"")
+        let partial = try world.logdump(["validate"])
+        #expect(partial.status == 0, "\(partial.stderrText)")
+        #expect(partial.stdoutText.contains("destination.key leaves out {container} {site}: files of the same name from different "
+            + "containers or sites share one key"), "\(partial.stdoutText)")
+    }
+
     @Test func validateAcceptsAGoodConfigAndNamesEveryBadKey() throws {
         let world = try DumpWorld()
         let good = try world.logdump(["validate"])
