@@ -33,21 +33,26 @@ import Glibc
         var seenAfterKill: [String: Int] = [:]
         var iterations = 0
         let steps = ["compressing", "compressed", "shipping", "shipped"]
+        // Kills land within a window that follows how long a run takes (`KillWindow`): it opens at 600 ms and widens
+        // after a kill while the later steps have not all been hit.
+        var window = KillWindow(opening: 600_000, floor: 100_000)
         // At least 50 kills mid-run, and go on (bounded) until kills have landed in every step.
         while (killsMidRun < 50 || steps.contains(where: { seenAfterKill[$0, default: 0] == 0 })) && iterations < 250 {
             iterations += 1
             if iterations % 4 == 0 { try addFiles(3) }
             let process = try startProcess(Executables.logdumpFaults, ["run", "--config", world.configPath],
                                            environment: ["LOGDUMP_TEST_STEP_DELAY_MS": "20"])
-            usleep(UInt32.random(in: 20_000...600_000, using: &generator))
+            usleep(window.moment(using: &generator))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 if process.terminationReason == .uncaughtSignal {
                     killsMidRun += 1
                     try observe(world, &seenAfterKill)
+                    window.landed(widen: ["shipping", "shipped"].contains(where: { seenAfterKill[$0, default: 0] == 0 }))
                 }
             } else {
+                window.missed()
                 process.waitUntilExit()
             }
         }
@@ -55,7 +60,7 @@ import Glibc
         // The kills interrupted every step: a half-written compressed copy, a compressed file not yet
         // shipped, a half-written copy at the destination or a key chosen but not verified, a verified copy
         // whose original was not yet removed.
-        print("crash loop: \(killsMidRun) kills in \(iterations) runs; state found after kills: \(seenAfterKill.sorted { $0.key < $1.key })")
+        print("crash loop: \(killsMidRun) kills in \(iterations) runs, window \(window.microseconds / 1000) ms; state found after kills: \(seenAfterKill.sorted { $0.key < $1.key })")
         for step in steps {
             #expect(seenAfterKill[step, default: 0] > 0, "no kill landed in the \(step) step: \(seenAfterKill)")
         }

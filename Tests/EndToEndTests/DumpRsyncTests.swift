@@ -245,32 +245,31 @@ import Glibc
         var iterations = 0
         let steps = ["compressing", "compressed", "shipping", "shipped"]
         let started = DumpRsyncClock.now()
-        // Kills land at a random moment within the time a run takes. That time is mostly ssh round trips, which
-        // a loaded machine stretches (300 ms a session at load 9 on 2 cores, 30 ms when idle): the window opens
-        // at 450 ms, widens by a fifth after each kill while the shipping steps have not all been hit, and
-        // narrows by a fifth after each run that ended before its kill.
-        var window: UInt32 = 450_000
+        // Kills land within a window that follows how long a run takes (`KillWindow`). That time is mostly ssh round
+        // trips, which a loaded machine stretches (300 ms a session at load 9 on 2 cores, 30 ms when idle): the window
+        // opens at 450 ms (never narrower) and widens after a kill while the shipping steps have not all been hit.
+        var window = KillWindow(opening: 450_000, floor: 450_000)
         while (killsMidRun < 50 || steps.contains(where: { seenAfterKill[$0, default: 0] == 0 }))
             && iterations < 200 && DumpRsyncClock.now() - started < 120 {
             iterations += 1
             if iterations % 3 == 0 { try addFiles(2) }  // new files keep kills landing in compression
             let process = try startProcess(Executables.logdumpFaults, ["run", "--config", world.configPath],
                                            environment: ["LOGDUMP_TEST_STEP_DELAY_MS": "15"])
-            usleep(UInt32.random(in: 20_000...window, using: &generator))
+            usleep(window.moment(using: &generator))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 if process.terminationReason == .uncaughtSignal {
                     killsMidRun += 1
                     try observeRsync(world, &seenAfterKill)
-                    if ["shipping", "shipped"].contains(where: { seenAfterKill[$0, default: 0] == 0 }) { window = min(window / 5 * 6, 6_000_000) }
+                    window.landed(widen: ["shipping", "shipped"].contains(where: { seenAfterKill[$0, default: 0] == 0 }))
                 }
             } else {
-                window = max(window / 5 * 4, 450_000)
+                window.missed()
                 process.waitUntilExit()
             }
         }
-        print("rsync crash loop: \(killsMidRun) kills in \(iterations) runs, \(Int(DumpRsyncClock.now() - started)) s, window \(window / 1000) ms, "
+        print("rsync crash loop: \(killsMidRun) kills in \(iterations) runs, \(Int(DumpRsyncClock.now() - started)) s, window \(window.microseconds / 1000) ms, "
             + "\(try server.acceptedConnections()) ssh connections; state found after kills: \(seenAfterKill.sorted { $0.key < $1.key })")
         #expect(killsMidRun >= 50, "only \(killsMidRun) kills landed while logdump was running")
         for step in steps {

@@ -101,14 +101,17 @@ import Glibc
         var generator = SystemRandomNumberGenerator()
         var killsMidRun = 0, killsMidMultipart = 0, iterations = 0
         let started = Date()
-        // kill -9 at random moments: at least 50 landing while logdump runs.
+        // kill -9 at random moments: at least 50 landing while logdump runs, within a window that follows how long a
+        // run takes (`KillWindow`: it widens after every kill, so kills keep reaching the late steps).
         let environment = server.environment.merging(["LOGDUMP_TEST_STEP_DELAY_MS": "20"]) { $1 }
+        var window = KillWindow(opening: 600_000, floor: 100_000)
         while killsMidRun < 50 && iterations < 200 {
             iterations += 1
             if iterations % 4 == 0 { try addFiles(3) }
             let process = try startProcess(Executables.logdumpFaults, ["run", "--config", world.configPath], environment: environment)
-            usleep(UInt32.random(in: 20_000...600_000, using: &generator))
+            usleep(window.moment(using: &generator))
             guard process.isRunning else {
+                window.missed()
                 process.waitUntilExit()
                 continue
             }
@@ -116,6 +119,7 @@ import Glibc
             process.waitUntilExit()
             guard process.terminationReason == .uncaughtSignal else { continue }
             killsMidRun += 1
+            window.landed(widen: true)
             try checkNothingRemovedUnverified()
         }
         // kill -9 in the middle of multipart uploads: files of 10 MiB of noisy lines compress to about 6 MiB (two
@@ -141,7 +145,7 @@ import Glibc
             try checkNothingRemovedUnverified()
         }
         print("s3 crash loop: \(killsMidRun) kills in \(iterations + bigRuns) runs, \(killsMidMultipart) during a multipart upload, "
-            + "\(fileCount) files, \(Int(Date().timeIntervalSince(started))) s")
+            + "window \(window.microseconds / 1000) ms, \(fileCount) files, \(Int(Date().timeIntervalSince(started))) s")
         #expect(killsMidRun >= 50, "only \(killsMidRun) kills landed while logdump was running")
         #expect(killsMidMultipart > 0, "no kill landed during a multipart upload")
         let clean = try runProcess(Executables.logdump, ["run", "--config", world.configPath], environment: s3TestEnvironment(server.environment))
