@@ -57,9 +57,9 @@ public final class StateStore: @unchecked Sendable {
     }
 
     /// Saves several records (one, for `save`), each stamped with the time and replaced atomically, with one fsync
-    /// of the records directory for all of them
-    /// (`AtomicFile.writeMany`): a record counts as saved only once this returns, so nothing that depends on any
-    /// of them may happen before. Returns one error per record, in order (nil: saved and durable).
+    /// of the records directory for all of them (`AtomicFile.writeMany`): a record counts as saved only once this
+    /// returns, so nothing that depends on any of them may happen before. Returns one error per record, in order
+    /// (nil: saved and durable).
     public func saveMany(_ records: [FileRecord]) -> [(any Error)?] {
         let now = WallClock.seconds()
         var errors = [(any Error)?](repeating: nil, count: records.count)

@@ -4,8 +4,9 @@
 ///
 /// `deliver` returns once every message of the batch is answered 200. When the session breaks it throws
 /// `.interrupted(acknowledged: n)`, n = the leading messages of the batch answered, in transaction order (when no
-/// session could be opened, `.unreachable`: nothing was sent); the next `deliver` opens a new session (no sleeping here: backoff is the caller's). A message the receiver refuses
-/// (an answer other than 200) throws `.misconfigured`, naming the code and the line.
+/// session could be opened, `.unreachable`: nothing was sent); the next `deliver` opens a new session (no sleeping
+/// here: backoff is the caller's). A message the receiver refuses (an answer other than 200) throws
+/// `.misconfigured`, naming the code and the line.
 ///
 /// One thread at a time: a follower owns its transport (calls from several threads need the caller's lock).
 public final class RELPTransport: SyslogTransport {

@@ -10,8 +10,8 @@ import Glibc
 /// `deliver` writes the batch, then waits (bounded by `ioTimeoutSeconds`) until `SIOCOUTQ` is 0. When the
 /// connection breaks, the messages whose last wire byte was acknowledged are counted (bytes sent − `SIOCOUTQ` at
 /// the failure; 0 if the kernel does not say) and `.interrupted(acknowledged: n)` is thrown: the caller sends the
-/// rest again (`.unreachable` when no connection could be made: nothing was sent). With TLS the count is conservative: a message counts only when all ciphertext written up to the
-/// end of its record is acknowledged.
+/// rest again (`.unreachable` when no connection could be made: nothing was sent). With TLS the count is
+/// conservative: a message counts only when all ciphertext written up to the end of its record is acknowledged.
 ///
 /// The loss window that remains: bytes the receiver's kernel acknowledged but the receiver never processed (its
 /// socket buffer and in-memory queue when it crashes or restarts; rsyslog issue 3929). RELP closes that window.
