@@ -1,6 +1,7 @@
 import Foundation
 import LogDestinations
 import LogDump
+import LogDumpFaults
 import Testing
 
 #if canImport(Glibc)
@@ -12,21 +13,14 @@ import Glibc
 /// usable destination ships everything.
 @Suite struct DestinationGateTests {
     /// Answers the probe after `delay` seconds, usable or not; everything else goes to `inner`.
-    struct SlowProbe: Destination {
+    struct SlowProbe: ForwardingDestination {
         let inner: any Destination
         let delay: Double
         let usable: Bool
-        var description: String { inner.description }
         func checkAvailable() throws(DestinationError) {
             usleep(UInt32(delay * 1_000_000))
             guard usable else { throw .unavailable("the test's destination is not mounted") }
             try inner.checkAvailable()
-        }
-        func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
-            try inner.put(object, key: key, replace: replace)
-        }
-        func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy {
-            try inner.verify(key: key, expected: expected)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import LogDestinations
 import LogDump
+import LogDumpFaults
 import Synchronization
 import Testing
 
@@ -12,7 +13,7 @@ import Glibc
 /// files of a run do not wait for the batch in flight.
 @Suite(.timeLimit(.minutes(10))) struct DumpRunnerShipperTests {
     /// Takes `seconds` over every batch put and notes how many batch puts were in flight at once, at most.
-    final class SlowBatches: Destination, Sendable {
+    final class SlowBatches: ForwardingDestination, Sendable {
         let inner: any Destination
         let seconds: Double
         private let inFlight = Atomic<Int>(0)
@@ -26,14 +27,6 @@ import Glibc
             self.seconds = seconds
         }
 
-        var description: String { inner.description }
-        func checkAvailable() throws(DestinationError) { try inner.checkAvailable() }
-        func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
-            try inner.put(object, key: key, replace: replace)
-        }
-        func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy {
-            try inner.verify(key: key, expected: expected)
-        }
         func putMany(_ requests: [PutRequest]) -> [Result<Void, DestinationError>] {
             batches.add(1, ordering: .relaxed)
             let now = inFlight.add(1, ordering: .relaxed).newValue

@@ -1,6 +1,7 @@
 import Foundation
 import LogDestinations
 import LogDump
+import LogDumpFaults
 import Testing
 
 #if canImport(Glibc)
@@ -12,19 +13,14 @@ import Glibc
 @Suite(.timeLimit(.minutes(10))) struct KeyClaimsTests {
     /// Refuses every put of a copy whose content `refused` picks (the host went away for that file), like a
     /// destination that is unreachable for one file; everything else goes to `inner`.
-    struct RefusesSomePuts: Destination {
+    struct RefusesSomePuts: ForwardingDestination {
         let inner: any Destination
         let refused: @Sendable (String) -> Bool
-        var description: String { inner.description }
-        func checkAvailable() throws(DestinationError) { try inner.checkAvailable() }
         func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
             if let text = try? DumpSandbox.decompressFile(object.path), refused(text) {
                 throw .unavailable("the test's host is gone for this file")
             }
             try inner.put(object, key: key, replace: replace)
-        }
-        func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy {
-            try inner.verify(key: key, expected: expected)
         }
     }
 

@@ -8,7 +8,7 @@ import Glibc
 /// Wraps any destination to land faults in it, for tests only: a pause before each put (so a kill lands in
 /// the shipping step), and a damaged copy right after each put (written through the destination itself, so
 /// it works for every backend), to prove that verification catches it and nothing is removed.
-public struct FaultInjectingDestination: Destination {
+public struct FaultInjectingDestination: ForwardingDestination {
     public let inner: any Destination
     public let putDelayMicroseconds: UInt32
     public let damageAfterPut: Bool
@@ -17,14 +17,6 @@ public struct FaultInjectingDestination: Destination {
         self.inner = inner
         self.putDelayMicroseconds = putDelayMicroseconds
         self.damageAfterPut = damageAfterPut
-    }
-
-    public var description: String { inner.description }
-
-    public func checkAvailable() throws(DestinationError) { try inner.checkAvailable() }
-
-    public func verify(key: [String], expected: LocalObject) throws(DestinationError) -> RemoteCopy {
-        try inner.verify(key: key, expected: expected)
     }
 
     public func put(_ object: LocalObject, key: [String], replace: Bool) throws(DestinationError) {
